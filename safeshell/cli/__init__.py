@@ -1,0 +1,1 @@
+"""The ``safeshell`` command line: one module per subcommand."""

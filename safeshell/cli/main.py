@@ -1,0 +1,82 @@
+"""Entry point of the ``safeshell`` command.
+
+Dispatch is by the first argument, importing only the module that handles
+it, because ``safeshell -c`` and ``safeshell check`` run once per assistant
+command and must start in tens of milliseconds. Each subcommand module has
+``main(argv: list[str]) -> int``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from safeshell.cli import exit_codes
+
+# name -> (module, one-line summary); the order is the order of --help.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("safeshell.cli.init_cmd", "create a training workspace (idempotent)"),
+    "check": ("safeshell.cli.check", "decide on a command without running it"),
+    "explain": ("safeshell.cli.explain", "show how a command was parsed and decided"),
+    "policy": ("safeshell.cli.policy_cmd", "validate or show the effective policy"),
+    "audit": ("safeshell.cli.audit_cmd", "verify or show the hash-chained audit log"),
+    "approve": ("safeshell.cli.approve", "grant an approval request (needs a terminal)"),
+    "approvals": ("safeshell.cli.approvals_cmd", "list, show or deny approval requests"),
+    "hook": ("safeshell.cli.hook", "pre-tool-use hook for an assistant (reads JSON on stdin)"),
+    "doctor": ("safeshell.cli.doctor", "check that the configured hooks really block"),
+}
+
+RUN_MODULE = "safeshell.cli.run"
+
+USAGE = """usage: safeshell -c COMMAND [--approval TOKEN]
+       safeshell [--approval TOKEN] -- PROGRAM [ARGS...]
+       safeshell SUBCOMMAND [ARGS...]
+
+Check shell commands against the workspace policy before they run.
+
+  -c COMMAND        check COMMAND, then run it with bash (drop-in for bash -c)
+  -- PROGRAM ARGS   check PROGRAM ARGS, then run it
+
+subcommands:
+{subcommands}
+Run 'safeshell SUBCOMMAND --help' for the options of each.
+
+{exit_codes}"""
+
+
+def format_usage() -> str:
+    width = max(len(name) for name in SUBCOMMANDS)
+    lines = [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in SUBCOMMANDS.items()]
+    return USAGE.format(subcommands="\n".join(lines) + "\n", exit_codes=exit_codes.HELP)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(format_usage())
+        return exit_codes.OK if args else exit_codes.USAGE
+    if args[0] in ("--version", "-V"):
+        from safeshell import __version__
+
+        print(f"safeshell {__version__}")
+        return exit_codes.OK
+
+    name = args[0]
+    if name in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[name][0])
+        return module.main(args[1:])
+    # Everything else is a command to run: -c, --, or options such as
+    # --approval/--workspace in front of them.
+    if name.startswith("-"):
+        module = importlib.import_module(RUN_MODULE)
+        return module.main(args)
+
+    print(
+        f"safeshell: unknown subcommand {name!r}; to run a program use 'safeshell -- {name} ...'",
+        file=sys.stderr,
+    )
+    return exit_codes.USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

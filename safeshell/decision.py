@@ -1,0 +1,112 @@
+"""Decisions, rule matches and verdicts: the policy's answer as data.
+
+Decisions are ordered (``ALLOW < REQUIRE_APPROVAL < DENY``) and combined by
+taking the strictest. A :class:`Verdict` is rendered by every adapter (CLI
+text and JSON, MCP error body, hook reason, audit log) from the same object.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from safeshell.operations import Operation
+
+
+class Decision(enum.IntEnum):
+    """What happens to a request; a larger value is stricter."""
+
+    ALLOW = 0
+    REQUIRE_APPROVAL = 1
+    DENY = 2
+
+    @property
+    def label(self) -> str:
+        """Return the wire name: ``allow``, ``require_approval`` or ``deny``."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Decision":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(
+                f"invalid decision {text!r}: expected 'allow', 'require_approval' or 'deny'"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that matched one operation (and, for path rules, one path)."""
+
+    rule: str
+    decision: Decision
+    operation: Operation
+    path: str | None = None
+    reason: str = ""
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "decision": self.decision.label,
+            "operation": self.operation.to_dict(),
+            "path": self.path,
+            "reason": self.reason,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The combined decision for a list of operations.
+
+    ``matches`` holds every non-allow match, strictest first; ``primary`` is
+    the one that messages lead with. ``policy_version`` is the SHA-256 of the
+    effective policy the verdict was reached under.
+    """
+
+    decision: Decision
+    operations: tuple[Operation, ...]
+    matches: tuple[Match, ...] = ()
+    policy_version: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def primary(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+    @classmethod
+    def combine(
+        cls,
+        operations: Iterable[Operation],
+        matches: Iterable[Match],
+        *,
+        policy_version: str = "",
+        notes: Iterable[str] = (),
+    ) -> "Verdict":
+        """Build a verdict whose decision is the strictest of ``matches``."""
+        ordered = sorted(matches, key=lambda match: -int(match.decision))
+        decision = ordered[0].decision if ordered else Decision.ALLOW
+        return cls(
+            decision=decision,
+            operations=tuple(operations),
+            matches=tuple(ordered),
+            policy_version=policy_version,
+            notes=tuple(notes),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        primary = self.primary
+        return {
+            "decision": self.decision.label,
+            "rule": primary.rule if primary else None,
+            "path": primary.path if primary else None,
+            "reason": primary.reason if primary else "",
+            "hint": primary.hint if primary else "",
+            "operations": [op.to_dict() for op in self.operations],
+            "matches": [match.to_dict() for match in self.matches],
+            "policy_version": self.policy_version,
+            "notes": list(self.notes),
+        }

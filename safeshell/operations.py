@@ -1,0 +1,115 @@
+"""Operations: the one vocabulary that every adapter translates requests into.
+
+A shell command, an MCP tool call and an assistant's file edit all become a
+list of :class:`Operation`; the policy decides on operations only. Paths are
+absolute and resolved (symlinks followed, globs expanded) by whoever builds
+the operation. An operation with ``resolved=False`` could not be fully
+understood statically; the policy treats it as touching every protected path.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class OperationKind(enum.StrEnum):
+    """What an operation does to its paths."""
+
+    READ = "read"
+    CREATE = "create"  # a new file or directory where none existed
+    WRITE = "write"  # content changes: overwrite, append, write into a directory
+    TRUNCATE = "truncate"
+    DELETE = "delete"
+    MOVE = "move"  # paths[0] is moved away; detail["destination"] names the target
+    CHMOD = "chmod"  # permission or ownership change
+    KILL = "kill"  # detail: {"signal": "KILL", "targets": [...]}
+    EXEC_DYNAMIC = "exec_dynamic"  # code whose effect cannot be known statically
+    CONFIG_CHANGE = "config_change"  # detail: {"changed_keys": [...], "before": {...}, "after": {...}}
+    TOOL_CALL = "tool_call"  # detail: {"tool": name, "arguments": {...}}
+    APPROVE = "approve"  # an attempt to grant an approval or read the approval key
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One effect on the world that the policy rules on.
+
+    ``paths`` are absolute and resolved; ``source`` is the text the operation
+    came from (a simple command, a tool name) for messages and the audit log.
+    """
+
+    kind: OperationKind
+    paths: tuple[str, ...] = ()
+    source: str = ""
+    resolved: bool = True
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict with a stable key order."""
+        return {
+            "kind": self.kind.value,
+            "paths": list(self.paths),
+            "source": self.source,
+            "resolved": self.resolved,
+            "detail": _jsonable(self.detail),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Operation":
+        return cls(
+            kind=OperationKind(data["kind"]),
+            paths=tuple(data.get("paths", ())),
+            source=data.get("source", ""),
+            resolved=bool(data.get("resolved", True)),
+            detail=dict(data.get("detail", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The whole request an approval is granted for.
+
+    ``kind`` is ``"shell"`` (``command`` and ``cwd`` set) or ``"tool_call"``
+    (``tool`` and ``arguments`` set, arguments already validated and
+    canonical). ``workspace`` is the absolute workspace root.
+    """
+
+    kind: str
+    workspace: str
+    operations: tuple[Operation, ...] = ()
+    command: str | None = None
+    cwd: str | None = None
+    tool: str | None = None
+    arguments: Mapping[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "workspace": self.workspace,
+            "command": self.command,
+            "cwd": self.cwd,
+            "tool": self.tool,
+            "arguments": _jsonable(self.arguments) if self.arguments is not None else None,
+            "operations": [op.to_dict() for op in self.operations],
+        }
+
+    def canonical_json(self) -> str:
+        """Return the canonical JSON text that digests are computed over."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    def digest(self) -> str:
+        """Return the SHA-256 hex digest of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json().encode("ascii")).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
