@@ -1,0 +1,121 @@
+"""The host-neutral decision for one tool call.
+
+Shell actions go through ``guard.check_command`` (the payload's cwd, the
+hook's environment); file and path actions become operations for
+``guard.check_operations``. The strictest verdict wins:
+
+- allow: the host's normal permission flow continues (the hook says nothing);
+- deny: blocked with the rule's reason and alternative;
+- require_approval: ``ask`` (the host asks the human) when the host supports
+  it, runs in an interactive permission mode, and the policy allows ``ask``
+  for every rule that matched; otherwise blocked. A blocked shell command
+  gets an approval request and the steps to approve and rerun it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Mapping
+
+from safeshell.decision import Decision, Verdict
+from safeshell.hooks import reasons
+from safeshell.hooks.model import HookDecision, ShellAction, ToolCall
+from safeshell.hooks.translate import file_operations
+from safeshell.operations import Operation, Subject
+from safeshell.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+# Permission modes in which a human answers Claude Code's prompt. In
+# bypassPermissions, dontAsk and auto no human may be watching, so "ask"
+# becomes a block there (and for modes this code does not know).
+INTERACTIVE_MODES = frozenset({"default", "acceptEdits", "plan"})
+
+
+def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> HookDecision:
+    """Return the hook's answer for ``call`` in ``workspace``."""
+    from safeshell import guard
+
+    policy = guard.load_policy(workspace)
+    shell = next((action for action in call.actions if isinstance(action, ShellAction)), None)
+
+    verdicts: list[Verdict] = []
+    if shell is not None:
+        verdicts.append(guard.check_command(shell.command, workspace=workspace, cwd=call.cwd, env=env))
+    operations: list[Operation] = []
+    for action in call.actions:
+        if not isinstance(action, ShellAction):
+            operations.extend(file_operations(action, tool=call.tool, cwd=call.cwd, workspace=workspace))
+    if operations:
+        verdicts.append(guard.check_operations(operations, workspace=workspace))
+    if not verdicts:
+        return HookDecision.allow()
+
+    verdict = max(verdicts, key=lambda item: int(item.decision))
+    logger.debug("hook %s %s: %s", call.host, call.tool, verdict.decision.label)
+    if verdict.decision == Decision.ALLOW:
+        return HookDecision.allow()
+
+    _audit(workspace, call, verdict, shell)
+    if verdict.decision == Decision.DENY:
+        return HookDecision("deny", reasons.describe_verdict(verdict, tool=call.tool))
+
+    if _may_ask(call, verdict, policy, shell is not None, env):
+        return HookDecision("ask", reasons.ask_text(verdict, tool=call.tool))
+    text = reasons.describe_verdict(verdict, tool=call.tool)
+    if shell is None:
+        return HookDecision("deny", text + "\n" + reasons.NON_SHELL_APPROVAL)
+
+    from safeshell import approvals
+
+    subject = Subject(
+        kind="shell",
+        workspace=str(workspace.root),
+        operations=verdict.operations,
+        command=shell.command,
+        cwd=call.cwd,
+    )
+    request = approvals.ensure_request(workspace, subject, verdict)
+    steps = reasons.shell_approval_steps(request.id, request.grant_command, shell.command)
+    return HookDecision("deny", text + "\n" + steps)
+
+
+def shell_prefix_is_safeshell(env: Mapping[str, str]) -> bool:
+    """Tell whether Claude Code runs every Bash command through ``safeshell -c``."""
+    prefix = env.get("CLAUDE_CODE_SHELL_PREFIX", "").strip()
+    if not prefix:
+        return False
+    program = prefix.split(" -", 1)[0].strip().strip("'\"")
+    return os.path.basename(program) == "safeshell"
+
+
+def _may_ask(call: ToolCall, verdict: Verdict, policy: object, is_shell: bool, env: Mapping[str, str]) -> bool:
+    if not call.supports_ask:
+        return False
+    if (call.permission_mode or "default") not in INTERACTIVE_MODES:
+        return False
+    # Through the safeshell shell prefix, a command the human allows in the
+    # host's dialog is still rejected without a token, so asking is useless.
+    if is_shell and shell_prefix_is_safeshell(env):
+        return False
+    rules = {match.rule for match in verdict.matches if match.decision == Decision.REQUIRE_APPROVAL}
+    return bool(rules) and all(policy.rule_allows_ask(rule) for rule in rules)  # type: ignore[attr-defined]
+
+
+def _audit(workspace: Workspace, call: ToolCall, verdict: Verdict, shell: ShellAction | None) -> None:
+    from safeshell import audit
+
+    primary = verdict.primary
+    audit.append(
+        workspace,
+        "decision",
+        source=f"hook:{call.host}",
+        tool=call.tool,
+        decision=verdict.decision.label,
+        rule=primary.rule if primary else None,
+        path=primary.path if primary else None,
+        command=shell.command if shell else None,
+        cwd=call.cwd,
+        policy_version=verdict.policy_version,
+    )

@@ -1,0 +1,58 @@
+"""The reason text a hook returns to the assistant, rendered from a verdict.
+
+The assistant reads this text and acts on it, so it says which rule matched,
+why, the safer alternative, and (for a shell command that needs approval)
+the exact steps a human takes. It never contains an approval token: only
+the request ID, which grants nothing by itself.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from safeshell.decision import Decision, Verdict
+
+# How many further matches the text lists after the primary one.
+MAX_EXTRA_MATCHES = 3
+
+
+def describe_verdict(verdict: Verdict, *, tool: str) -> str:
+    """Render the decision, the rule, the reason, the path and the alternative."""
+    primary = verdict.primary
+    verb = "denied" if verdict.decision == Decision.DENY else "requires approval for"
+    if primary is None:
+        return f"safeshell {verb} this {tool} call."
+    lines = [f"safeshell {verb} this {tool} call (rule {primary.rule}): {primary.reason}".rstrip()]
+    if primary.path:
+        lines.append(f"Path: {primary.path}")
+    if primary.hint:
+        lines.append(f"Instead: {primary.hint}")
+    extra = [match for match in verdict.matches[1:] if match.rule != primary.rule]
+    for match in extra[:MAX_EXTRA_MATCHES]:
+        where = f" on {match.path}" if match.path else ""
+        lines.append(f"Also: rule {match.rule} ({match.decision.label}){where}.")
+    return "\n".join(lines)
+
+
+def shell_approval_steps(request_id: str, grant_command: str, command: str) -> str:
+    """Tell the assistant how a human approves a shell command and how to rerun it."""
+    rerun = f"SAFESHELL_APPROVAL_TOKEN=<token> safeshell -c {shlex.quote(command)}"
+    return (
+        f"To run it anyway, a human must approve request {request_id}. Ask the user to run\n"
+        f"  {grant_command}\n"
+        "in their own terminal. Never run 'safeshell approve' yourself and never read the approval key. "
+        "The user gives you the token it prints; then rerun exactly:\n"
+        f"  {rerun}"
+    )
+
+
+NON_SHELL_APPROVAL = (
+    "This tool call cannot carry an approval token. Use the alternative above, or make the change "
+    "with a shell command: safeshell then gives an approval request ID that the user approves "
+    "in their own terminal."
+)
+
+
+def ask_text(verdict: Verdict, *, tool: str) -> str:
+    """Render the question Claude Code shows the user for an ``ask`` answer."""
+    return describe_verdict(verdict, tool=tool) + "\nAllow it only if you intended this change."
