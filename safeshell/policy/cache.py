@@ -1,0 +1,133 @@
+"""Load a workspace's compiled policy, from memory or the JSON cache when valid.
+
+The cache (``.safeshell/cache/policy.json``) stores the effective policy
+document with the SHA-256 of every file it was built from: each file of the
+``extends`` chain and the schema. It is valid while every one of those files
+still has that digest, so the hot path reads and hashes a few small files
+and never imports yaml or jsonschema. Within one process the compiled policy
+is also kept in memory, revalidated by the same digests (``stat`` times
+are too coarse to notice two quick edits of equal size).
+The cache is JSON, never pickle, so a tampered cache cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from policies import SCHEMA_FILE
+from safeshell import __version__
+from safeshell.errors import PolicyError
+from safeshell.policy.model import COMPILED_FORMAT, Policy, compile_policy
+from safeshell.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+CACHE_NAME = "policy.json"
+
+_Digests = tuple[str | None, ...]
+_MEMORY: dict[str, tuple[_Digests, Policy]] = {}
+
+
+def cache_file(workspace: Workspace) -> Path:
+    return workspace.state_dir / "cache" / CACHE_NAME
+
+
+def load_policy(workspace: Workspace) -> Policy:
+    """Return the workspace's compiled policy; raise :class:`PolicyError` when invalid."""
+    root = str(workspace.root)
+    remembered = _MEMORY.get(root)
+    if remembered is not None and _digests(remembered[1].source_files) == remembered[0]:
+        return remembered[1]
+
+    if not workspace.policy_file.is_file():
+        raise PolicyError(
+            "policy file not found",
+            file=str(workspace.policy_file),
+            hint=f"run 'safeshell init {root}' to create it (safeshell never runs without a policy)",
+        )
+
+    policy = _from_cache(workspace)
+    if policy is None:
+        policy = compile_from_files(workspace.policy_file)
+        _write_cache(workspace, policy)
+    _MEMORY[root] = (_digests(policy.source_files), policy)
+    return policy
+
+
+def compile_from_files(policy_file: Path) -> Policy:
+    """Parse, validate and merge ``policy_file`` and its chain (no cache)."""
+    from safeshell.policy.loader import load_chain
+
+    chain = load_chain(policy_file)
+    sources = tuple(str(item.path) for item in chain.files) + (str(SCHEMA_FILE),)
+    return compile_policy(chain.document, source_files=sources, origins=chain.origins)
+
+
+def _from_cache(workspace: Workspace) -> Policy | None:
+    path = cache_file(workspace)
+    try:
+        cached = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.debug("ignoring unreadable policy cache %s: %s", path, exc)
+        return None
+
+    try:
+        if cached["format"] != COMPILED_FORMAT or cached["safeshell"] != __version__:
+            return None
+        sources = cached["sources"]
+        if not sources or sources[0]["path"] != str(workspace.policy_file):
+            return None
+        for source in sources:
+            if _digest(source["path"]) != source["sha256"]:
+                return None
+        origins = {key: (value[0], int(value[1])) for key, value in cached["origins"].items()}
+        return compile_policy(
+            cached["policy"],
+            source_files=tuple(source["path"] for source in sources),
+            origins=origins,
+        )
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        logger.debug("ignoring malformed policy cache %s: %s", path, exc)
+        return None
+
+
+def _write_cache(workspace: Workspace, policy: Policy) -> None:
+    path = cache_file(workspace)
+    record: dict[str, Any] = {
+        "format": COMPILED_FORMAT,
+        "safeshell": __version__,
+        "sources": [{"path": source, "sha256": _digest(source)} for source in policy.source_files],
+        "policy": policy.document,
+        "origins": {key: list(value) for key, value in policy.origins.items()},
+    }
+    temporary = path.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        # A read-only workspace still works; every call then compiles from YAML.
+        logger.debug("cannot write policy cache %s: %s", path, exc)
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _digests(paths: tuple[str, ...]) -> _Digests:
+    return tuple(_digest(path) for path in paths)

@@ -1,0 +1,214 @@
+"""Evaluate operations against a compiled policy: the rule matching itself.
+
+Every rule is tried on every operation and every match is kept; the caller
+combines them into a verdict whose decision is the strictest match. An
+operation with ``resolved=False`` is treated as touching every protected
+path: an unresolved ``exec_dynamic`` operation hits every rule that names
+paths, an unresolved operation of another kind hits every rule for its kind.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Mapping
+
+from safeshell.decision import Decision, Match
+from safeshell.operations import Operation, OperationKind
+from safeshell.policy.model import (
+    UNKNOWN_PROGRAM_RULE,
+    UNKNOWN_TOOL_RULE,
+    UNRESOLVED_RULE,
+    Policy,
+    Rule,
+    normalize_signal,
+)
+from safeshell.policy.paths import path_hits, resolve_rule_path
+from safeshell.policy.processes import kill_target_hit
+
+# Kinds that write content, so a move's destination is checked against them.
+_WRITE_KINDS = frozenset({OperationKind.WRITE, OperationKind.CREATE})
+
+# Resolved rule paths per (policy version, root, path variables); resolving
+# follows symlinks, which costs system calls on every check otherwise.
+_RESOLVED: dict[tuple[str, str, tuple[str | None, ...]], dict[str, tuple[str, ...]]] = {}
+_ENV_KEYS = ("HOME", "XDG_CONFIG_HOME", "SAFESHELL_APPROVAL_KEY")
+
+
+def evaluate(
+    policy: Policy,
+    operations: Iterable[Operation],
+    *,
+    root: str,
+    env: Mapping[str, str] | None = None,
+    include_allow: bool = False,
+) -> list[Match]:
+    """Return every non-allow match of ``policy``'s rules on ``operations``.
+
+    ``include_allow`` also returns matches of rules whose decision is allow
+    (for checking rule examples and for ``safeshell explain``).
+    """
+    env = os.environ if env is None else env
+    resolved = _resolved_paths(policy, root, env)
+    matches: list[Match] = []
+    for operation in operations:
+        if operation.kind is OperationKind.TOOL_CALL:
+            match = _tool_match(policy, operation)
+            if match is not None:
+                matches.append(match)
+            continue
+
+        hit_protected_path = False
+        found: list[Match] = []
+        for rule in policy.rules:
+            match = _rule_match(policy, rule, operation, resolved.get(rule.id, ()), root)
+            if match is None:
+                continue
+            if rule.paths:
+                hit_protected_path = True
+            if include_allow or match.decision is not Decision.ALLOW:
+                found.append(match)
+        if not operation.resolved and len(found) > 1:
+            found = [_unresolved_match(operation, found)]
+        matches.extend(found)
+
+        if hit_protected_path and operation.detail.get("unknown_program"):
+            decision = policy.setting_decision("unknown_program_with_protected_path")
+            if decision is not Decision.ALLOW:
+                matches.append(
+                    Match(
+                        rule=UNKNOWN_PROGRAM_RULE,
+                        decision=decision,
+                        operation=operation,
+                        path=operation.paths[0] if operation.paths else None,
+                        reason="An unknown program is handed a protected path; safeshell cannot tell what it does with it.",
+                        hint="Copy the file out first and run the program on the copy.",
+                    )
+                )
+    return matches
+
+
+def _rule_match(
+    policy: Policy, rule: Rule, operation: Operation, protected: tuple[str, ...], root: str
+) -> Match | None:
+    kind = operation.kind
+    unresolved_dynamic = not operation.resolved and kind is OperationKind.EXEC_DYNAMIC
+    if kind not in rule.operations and not (unresolved_dynamic and rule.paths):
+        # A move writes its destination: check it against the rule's write kinds.
+        if kind is OperationKind.MOVE and rule.paths and rule.operations & _WRITE_KINDS:
+            return _destination_match(rule, operation, protected)
+        return None
+
+    path: str | None = None
+    if rule.paths:
+        if operation.resolved:
+            path = _first_hit(rule, operation, protected)
+            if path is None:
+                if kind is OperationKind.MOVE and rule.operations & _WRITE_KINDS:
+                    return _destination_match(rule, operation, protected)
+                return None
+    if rule.signals and operation.resolved:
+        if normalize_signal(operation.detail.get("signal", "TERM")) not in rule.signals:
+            return None
+    if rule.processes is not None and operation.resolved:
+        targets = [str(target) for target in operation.detail.get("targets", ())]
+        if kill_target_hit(targets, rule.processes, root) is None:
+            return None
+    if rule.changed_keys_critical and operation.resolved:
+        changed = operation.detail.get("changed_keys")
+        # A change that does not list its keys is treated as touching all of them.
+        if isinstance(changed, (list, tuple)) and not (set(map(str, changed)) & policy.critical_keys):
+            return None
+    return _match(rule, operation, path)
+
+
+def _unresolved_match(operation: Operation, found: list[Match]) -> Match:
+    """Fold the matches of an unresolved operation into one readable match."""
+    strictest = max(found, key=lambda match: int(match.decision))
+    why = operation.detail.get("reason") or operation.source or operation.kind.value
+    return Match(
+        rule=UNRESOLVED_RULE,
+        decision=strictest.decision,
+        operation=operation,
+        path=None,
+        reason=(
+            f"The command's effect could not be determined statically ({why}), so it is treated "
+            f"as touching every protected path; the strictest rule that could apply is "
+            f"{strictest.rule!r}: {strictest.reason}"
+        ),
+        hint="Write the command with literal paths and no dynamic code; "
+        "'safeshell explain -- COMMAND' shows what could not be resolved.",
+    )
+
+
+def _destination_match(rule: Rule, operation: Operation, protected: tuple[str, ...]) -> Match | None:
+    destination = operation.detail.get("destination")
+    if not isinstance(destination, str) or not destination:
+        return None
+    target = os.path.normpath(destination)
+    for protected_path in protected:
+        if path_hits(target, protected_path, kind=OperationKind.WRITE, exact=rule.scope == "exact"):
+            return _match(rule, operation, target)
+    return None
+
+
+def _first_hit(rule: Rule, operation: Operation, protected: tuple[str, ...]) -> str | None:
+    exact = rule.scope == "exact"
+    recursive = bool(operation.detail.get("recursive"))
+    for raw_path in operation.paths:
+        path = os.path.normpath(raw_path) if raw_path else raw_path
+        for protected_path in protected:
+            if path_hits(path, protected_path, kind=operation.kind, exact=exact, recursive=recursive):
+                return path
+    return None
+
+
+def _match(rule: Rule, operation: Operation, path: str | None) -> Match:
+    return Match(
+        rule=rule.id,
+        decision=rule.decision,
+        operation=operation,
+        path=path,
+        reason=rule.reason,
+        hint=rule.hint,
+    )
+
+
+def _tool_match(policy: Policy, operation: Operation) -> Match | None:
+    tool = str(operation.detail.get("tool") or operation.source)
+    tool_rule = policy.tool_rules.get(tool)
+    if tool_rule is None:
+        decision = policy.setting_decision("unknown_tool")
+        if decision is Decision.ALLOW:
+            return None
+        return Match(
+            rule=UNKNOWN_TOOL_RULE,
+            decision=decision,
+            operation=operation,
+            reason=f"The tool {tool!r} has no entry in the policy's tool_rules.",
+            hint="Add a tool_rules entry for it to safeshell.yaml if it is safe.",
+        )
+    if tool_rule.decision is Decision.ALLOW:
+        return None
+    return Match(
+        rule=tool_rule.id,
+        decision=tool_rule.decision,
+        operation=operation,
+        path=operation.paths[0] if operation.paths else None,
+        reason=tool_rule.reason,
+        hint=tool_rule.hint,
+    )
+
+
+def _resolved_paths(policy: Policy, root: str, env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    key = (policy.version, root, tuple(env.get(name) for name in _ENV_KEYS))
+    cached = _RESOLVED.get(key)
+    if cached is None:
+        cached = {
+            rule.id: tuple(resolve_rule_path(path, root=root, env=env) for path in rule.paths)
+            for rule in policy.rules
+            if rule.paths
+        }
+        if len(_RESOLVED) > 64:
+            _RESOLVED.clear()
+        _RESOLVED[key] = cached
+    return cached

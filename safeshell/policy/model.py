@@ -1,0 +1,197 @@
+"""The compiled policy: typed rules built from the effective policy document.
+
+The effective policy is the merged, schema-valid JSON document of a whole
+``extends`` chain (see :mod:`safeshell.policy.loader`). :func:`compile_policy`
+turns it into a :class:`Policy` without YAML or jsonschema, so the hot path
+can build one from the JSON cache alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from safeshell.decision import Decision
+from safeshell.operations import OperationKind
+
+# Bump when the meaning of a compiled document changes, so old caches are rebuilt.
+COMPILED_FORMAT = 1
+
+DEFAULT_SETTINGS: dict[str, str] = {
+    "unknown_program_with_protected_path": "allow",
+    "unknown_tool": "require_approval",
+}
+
+TOOL_RULE_PREFIX = "tool:"
+UNKNOWN_TOOL_RULE = "unknown-tool"
+UNKNOWN_PROGRAM_RULE = "unknown-program"
+UNRESOLVED_RULE = "unresolved"
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """Which processes a kill rule protects: a pid file and command-line names."""
+
+    pid_file: str | None = None
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy rule; every condition that is set must hold for a match."""
+
+    id: str
+    decision: Decision
+    operations: frozenset[OperationKind]
+    reason: str
+    hint: str = ""
+    paths: tuple[str, ...] = ()
+    scope: str = "tree"  # "tree": the path, everything below it, and its parents for delete/move
+    signals: frozenset[str] = frozenset()
+    processes: ProcessSpec | None = None
+    changed_keys_critical: bool = False
+    elicitation: bool = False
+    hook_ask: bool = False
+    match_examples: tuple[str, ...] = ()
+    no_match_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolRule:
+    """The decision for one MCP tool, by tool name."""
+
+    tool: str
+    decision: Decision
+    reason: str
+    hint: str = ""
+    elicitation: bool = False
+    hook_ask: bool = False
+
+    @property
+    def id(self) -> str:
+        return TOOL_RULE_PREFIX + self.tool
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A compiled, ready-to-evaluate policy.
+
+    ``version`` is the SHA-256 of the canonical JSON of the effective policy,
+    so approvals granted under one policy do not carry over to an edited one.
+    ``source_files`` lists every file of the ``extends`` chain, workspace first.
+    """
+
+    version: str
+    rules: tuple[Rule, ...]
+    tool_rules: Mapping[str, ToolRule]
+    critical_keys: frozenset[str]
+    settings: Mapping[str, str]
+    source_files: tuple[str, ...]
+    document: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    origins: Mapping[str, tuple[str, int]] = field(repr=False, default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule | ToolRule | None:
+        """Return the rule or tool rule with ``rule_id`` (tool rules as ``tool:NAME``)."""
+        if rule_id.startswith(TOOL_RULE_PREFIX):
+            return self.tool_rules.get(rule_id[len(TOOL_RULE_PREFIX):])
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+    def rule_allows_elicitation(self, rule_id: str) -> bool:
+        """Return whether an MCP elicitation answer may grant approval for ``rule_id``."""
+        rule = self.rule(rule_id)
+        return bool(rule is not None and rule.elicitation)
+
+    def rule_allows_ask(self, rule_id: str) -> bool:
+        """Return whether a hook may answer "ask" (the host asks its user) for ``rule_id``."""
+        rule = self.rule(rule_id)
+        return bool(rule is not None and rule.hook_ask)
+
+    def setting_decision(self, name: str) -> Decision:
+        return Decision.parse(self.settings[name])
+
+
+def policy_version(document: Mapping[str, Any]) -> str:
+    """Return the SHA-256 of the canonical JSON text of ``document``."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def compile_policy(
+    document: Mapping[str, Any],
+    *,
+    source_files: tuple[str, ...],
+    origins: Mapping[str, tuple[str, int]] | None = None,
+) -> Policy:
+    """Build a :class:`Policy` from a schema-valid effective policy document."""
+    settings = dict(DEFAULT_SETTINGS)
+    settings.update(document.get("settings", {}))
+    rules = tuple(_compile_rule(raw) for raw in document.get("rules", ()))
+    tool_rules = {
+        name: ToolRule(
+            tool=name,
+            decision=Decision.parse(raw["decision"]),
+            reason=raw["reason"],
+            hint=raw.get("hint", ""),
+            elicitation=bool(raw.get("elicitation", False)),
+            hook_ask=bool(raw.get("hook_ask", False)),
+        )
+        for name, raw in document.get("tool_rules", {}).items()
+    }
+    return Policy(
+        version=policy_version(document),
+        rules=rules,
+        tool_rules=tool_rules,
+        critical_keys=frozenset(document.get("critical_keys", ())),
+        settings=settings,
+        source_files=source_files,
+        document=document,
+        origins=dict(origins or {}),
+    )
+
+
+def _compile_rule(raw: Mapping[str, Any]) -> Rule:
+    processes = raw.get("processes")
+    examples = raw.get("examples", {})
+    return Rule(
+        id=raw["id"],
+        decision=Decision.parse(raw["decision"]),
+        operations=frozenset(OperationKind(kind) for kind in raw["operations"]),
+        reason=raw["reason"],
+        hint=raw.get("hint", ""),
+        paths=tuple(raw.get("paths", ())),
+        scope=raw.get("scope", "tree"),
+        signals=frozenset(normalize_signal(signal) for signal in raw.get("signals", ())),
+        processes=(
+            ProcessSpec(pid_file=processes.get("pid_file"), names=tuple(processes.get("names", ())))
+            if processes is not None
+            else None
+        ),
+        changed_keys_critical=raw.get("changed_keys") == "critical",
+        elicitation=bool(raw.get("elicitation", False)),
+        hook_ask=bool(raw.get("hook_ask", False)),
+        match_examples=tuple(examples.get("match", ())),
+        no_match_examples=tuple(examples.get("no_match", ())),
+    )
+
+
+# Linux signal numbers of the signals a policy is likely to name.
+_SIGNAL_NUMBERS = {
+    "1": "HUP", "2": "INT", "3": "QUIT", "4": "ILL", "6": "ABRT", "7": "BUS", "8": "FPE",
+    "9": "KILL", "10": "USR1", "11": "SEGV", "12": "USR2", "13": "PIPE", "14": "ALRM",
+    "15": "TERM", "18": "CONT", "19": "STOP", "20": "TSTP",
+}
+
+
+def normalize_signal(signal: str | int) -> str:
+    """Return the bare upper-case signal name: ``9``, ``SIGKILL``, ``kill`` -> ``KILL``."""
+    text = str(signal).strip().upper()
+    if text.startswith("-"):
+        text = text[1:]
+    if text.startswith("SIG"):
+        text = text[3:]
+    return _SIGNAL_NUMBERS.get(text, text)

@@ -1,0 +1,82 @@
+"""Rule paths: resolving them to absolute paths and matching operation paths.
+
+A rule path is relative to the workspace root unless it starts with ``/``,
+``~`` or one of the variables ``{home}``, ``{config_home}`` and
+``{approval_key}``. Resolved paths have symlinks followed, like the paths
+of operations, so both sides compare as plain strings.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from safeshell.operations import OperationKind
+
+# Kinds whose effect reaches everything below the operation's path, so an
+# operation on a parent directory of a protected path hits the protected path.
+RECURSIVE_KINDS = frozenset({OperationKind.DELETE, OperationKind.MOVE})
+
+
+def config_home(env: Mapping[str, str]) -> str:
+    value = env.get("XDG_CONFIG_HOME")
+    if value:
+        return value
+    return os.path.join(home_dir(env), ".config")
+
+
+def home_dir(env: Mapping[str, str]) -> str:
+    return env.get("HOME") or os.path.expanduser("~")
+
+
+def approval_key_path(env: Mapping[str, str]) -> str:
+    explicit = env.get("SAFESHELL_APPROVAL_KEY")
+    if explicit:
+        return explicit
+    return os.path.join(config_home(env), "safeshell", "approval.key")
+
+
+def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str]) -> str:
+    """Return the absolute, symlink-resolved form of one rule path."""
+    if path.startswith("{home}"):
+        path = home_dir(env) + path[len("{home}"):]
+    elif path.startswith("{config_home}"):
+        path = config_home(env) + path[len("{config_home}"):]
+    elif path.startswith("{approval_key}"):
+        path = approval_key_path(env) + path[len("{approval_key}"):]
+    elif path == "~" or path.startswith("~/"):
+        path = home_dir(env) + path[1:]
+    elif not path.startswith("/"):
+        path = os.path.join(root, path)
+    return os.path.realpath(path)
+
+
+def path_hits(
+    operation_path: str,
+    protected: str,
+    *,
+    kind: OperationKind,
+    exact: bool,
+    recursive: bool = False,
+) -> bool:
+    """Return whether an operation of ``kind`` on ``operation_path`` affects ``protected``.
+
+    With ``exact`` only the protected path itself matches. Otherwise the
+    protected path, anything below it, and, for deletes, moves and recursive
+    permission changes, any parent directory of it match.
+    """
+    if operation_path == protected:
+        return True
+    if exact:
+        return False
+    if _is_below(operation_path, protected):
+        return True
+    if kind in RECURSIVE_KINDS or (kind is OperationKind.CHMOD and recursive):
+        return _is_below(protected, operation_path)
+    return False
+
+
+def _is_below(path: str, directory: str) -> bool:
+    if directory == "/":
+        return path != "/"
+    return path.startswith(directory) and path[len(directory):len(directory) + 1] == "/"
