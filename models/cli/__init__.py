@@ -1,0 +1,1 @@
+"""``trainctl versions`` and ``trainctl backups``: the store's command-line interface."""
