@@ -6,7 +6,7 @@ Semantics, applied from the base file outwards (each file over its parent):
   id is appended;
 - ``tool_rules``: by tool name; an entry replaces the inherited one;
 - ``critical_keys``: extended; the result is the union, parent order first;
-- ``settings``: key by key.
+- ``settings`` and ``approvals``: key by key.
 
 ``version`` and ``description`` come from the outermost file that sets them;
 ``extends`` is not part of the effective document.
@@ -29,6 +29,9 @@ def merge_documents(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict
 
     if "settings" in child:
         merged["settings"] = {**merged.get("settings", {}), **copy.deepcopy(child["settings"])}
+
+    if "approvals" in child:
+        merged["approvals"] = {**merged.get("approvals", {}), **copy.deepcopy(child["approvals"])}
 
     if "critical_keys" in child:
         keys = list(merged.get("critical_keys", []))
