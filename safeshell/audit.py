@@ -103,18 +103,19 @@ def verify(workspace: Workspace) -> AuditReport:
             if not isinstance(entry, dict):
                 problems.append(AuditProblem(number, "not a JSON object"))
             else:
+                reasons = []
                 if entry.get("seq") != number:
-                    problems.append(
-                        AuditProblem(
-                            number,
-                            f"sequence number {entry.get('seq')!r}, expected {number} "
-                            "(a line was removed, inserted or moved)",
-                        )
+                    reasons.append(
+                        f"sequence number {entry.get('seq')!r}, expected {number} "
+                        "(a line was removed, inserted or moved)"
                     )
                 if entry.get("prev") != prev:
-                    problems.append(
-                        AuditProblem(number, "'prev' does not match the previous line (that line was edited, or lines were removed, inserted or reordered)")
+                    reasons.append(
+                        "'prev' does not match the previous line (that line was edited, "
+                        "or lines were removed, inserted or reordered)"
                     )
+                if reasons:
+                    problems.append(AuditProblem(number, "; ".join(reasons)))
             prev = _digest(raw)
             last_digest = prev
     except FileNotFoundError:

@@ -57,33 +57,19 @@ def evaluate(
                 matches.append(match)
             continue
 
-        hit_protected_path = False
         found: list[Match] = []
         for rule in policy.rules:
             match = _rule_match(policy, rule, operation, resolved.get(rule.id, ()), root)
-            if match is None:
-                continue
-            if rule.paths:
-                hit_protected_path = True
-            if include_allow or match.decision is not Decision.ALLOW:
+            if match is not None and (include_allow or match.decision is not Decision.ALLOW):
                 found.append(match)
         if not operation.resolved and len(found) > 1:
             found = [_unresolved_match(operation, found)]
         matches.extend(found)
 
-        if hit_protected_path and operation.detail.get("unknown_program"):
-            decision = policy.setting_decision("unknown_program_with_protected_path")
-            if decision is not Decision.ALLOW:
-                matches.append(
-                    Match(
-                        rule=UNKNOWN_PROGRAM_RULE,
-                        decision=decision,
-                        operation=operation,
-                        path=operation.paths[0] if operation.paths else None,
-                        reason="An unknown program is handed a protected path; safeshell cannot tell what it does with it.",
-                        hint="Copy the file out first and run the program on the copy.",
-                    )
-                )
+        if operation.detail.get("unknown_program"):
+            match = _unknown_program_match(policy, operation, resolved)
+            if match is not None:
+                matches.append(match)
     return matches
 
 
@@ -119,6 +105,34 @@ def _rule_match(
         if isinstance(changed, (list, tuple)) and not (set(map(str, changed)) & policy.critical_keys):
             return None
     return _match(rule, operation, path)
+
+
+def _unknown_program_match(
+    policy: Policy, operation: Operation, resolved: Mapping[str, tuple[str, ...]]
+) -> Match | None:
+    """Decide on a program without known semantics that is handed a protected path."""
+    decision = policy.setting_decision("unknown_program_with_protected_path")
+    if decision is Decision.ALLOW:
+        return None
+    for rule in policy.rules:
+        if rule.scope == "exact":
+            continue
+        for raw_path in operation.paths:
+            path = os.path.normpath(raw_path)
+            for protected in resolved.get(rule.id, ()):
+                if path_hits(path, protected, kind=OperationKind.READ, exact=False):
+                    return Match(
+                        rule=UNKNOWN_PROGRAM_RULE,
+                        decision=decision,
+                        operation=operation,
+                        path=path,
+                        reason=(
+                            f"A program safeshell has no semantics for is handed {path!r}, "
+                            f"which rule {rule.id!r} protects; what it does with it is unknown."
+                        ),
+                        hint="Copy the file out first and run the program on the copy.",
+                    )
+    return None
 
 
 def _unresolved_match(operation: Operation, found: list[Match]) -> Match:

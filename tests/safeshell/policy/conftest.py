@@ -16,7 +16,3 @@ def workspace(tmp_path: Path) -> Workspace:
     root = (tmp_path / "ws").resolve()
     create_layout(root)
     return Workspace(root=root)
-
-
-def write_policy(workspace: Workspace, text: str) -> None:
-    workspace.policy_file.write_text(text, encoding="utf-8")
