@@ -9,6 +9,7 @@ call in every supported host.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -55,6 +56,10 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:
         # A misconfigured hook command must still block, not fail open.
         return BLOCK_EXIT if exc.code else 0
+
+    # Without a handler, logging's last-resort handler would print warnings
+    # and tracebacks into the stderr that hosts show the assistant.
+    logging.getLogger("safeshell").addHandler(logging.NullHandler())
 
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(TIMEOUT_S)

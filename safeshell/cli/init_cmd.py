@@ -68,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not build the built-in model into current_model/ (trainctl init-model does it later)",
     )
     # Assistant integrations add their options here (e.g. --assistant NAME).
+    from safeshell.integrations import ASSISTANTS
+
+    parser.add_argument(
+        "--assistant",
+        action="append",
+        default=[],
+        choices=ASSISTANTS,
+        metavar="NAME",
+        help="also write the hook and MCP server settings for an assistant "
+        f"({', '.join(ASSISTANTS)}); repeat for several",
+    )
     return parser
 
 
@@ -152,4 +163,21 @@ def main(argv: list[str]) -> int:
             return exit_codes.ERROR
         else:
             print("model: built the built-in model into current_model/")
+    return _install_assistants(root, args.assistant)
+
+
+def _install_assistants(root: Path, assistants: list[str]) -> int:
+    from safeshell.integrations import IntegrationError, install
+
+    for assistant in assistants:
+        try:
+            result = install(root, assistant)
+        except (IntegrationError, OSError) as exc:
+            print(f"safeshell init: --assistant {assistant}: {exc}", file=sys.stderr)
+            return exit_codes.ERROR
+        print(f"assistant: {assistant}")
+        for path, state in result.files:
+            print(f"  {state:<9} {path}")
+        for note in result.notes:
+            print(f"  note: {note}")
     return exit_codes.OK

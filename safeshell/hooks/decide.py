@@ -22,7 +22,7 @@ from safeshell.decision import Decision, Verdict
 from safeshell.hooks import reasons
 from safeshell.hooks.model import HookDecision, ShellAction, ToolCall
 from safeshell.hooks.translate import file_operations
-from safeshell.operations import Operation, Subject
+from safeshell.operations import Operation
 from safeshell.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -69,15 +69,12 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
 
     from safeshell import approvals
 
-    subject = Subject(
-        kind="shell",
-        workspace=str(workspace.root),
-        operations=verdict.operations,
-        command=shell.command,
-        cwd=call.cwd,
-    )
+    # The subject must be built exactly as ``safeshell -c`` builds it, so the
+    # token the human grants is valid for the rerun.
+    subject = approvals.shell_subject(workspace, shell.command, call.cwd, verdict)
     request = approvals.ensure_request(workspace, subject, verdict)
-    steps = reasons.shell_approval_steps(request.id, request.grant_command, shell.command)
+    rerun = approvals.run_command_template(request, token="<token>")
+    steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun)
     return HookDecision("deny", text + "\n" + steps)
 
 

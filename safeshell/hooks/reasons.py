@@ -8,8 +8,6 @@ the request ID, which grants nothing by itself.
 
 from __future__ import annotations
 
-import shlex
-
 from safeshell.decision import Decision, Verdict
 
 # How many further matches the text lists after the primary one.
@@ -34,9 +32,12 @@ def describe_verdict(verdict: Verdict, *, tool: str) -> str:
     return "\n".join(lines)
 
 
-def shell_approval_steps(request_id: str, grant_command: str, command: str) -> str:
-    """Tell the assistant how a human approves a shell command and how to rerun it."""
-    rerun = f"SAFESHELL_APPROVAL_TOKEN=<token> safeshell -c {shlex.quote(command)}"
+def shell_approval_steps(request_id: str, grant_command: str, rerun: str) -> str:
+    """Tell the assistant how a human approves a shell command and how to rerun it.
+
+    ``rerun`` is the command line to run with the token, ``<token>`` standing
+    for the token the human hands over.
+    """
     return (
         f"To run it anyway, a human must approve request {request_id}. Ask the user to run\n"
         f"  {grant_command}\n"
