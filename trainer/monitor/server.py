@@ -129,6 +129,9 @@ class MonitorHandler(BaseHTTPRequestHandler):
         # own page, which is same-origin, may call the API.
         self._handle("OPTIONS")
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (name fixed by the base class)
         logger.debug("%s %s", self.address_string(), format % args)
 

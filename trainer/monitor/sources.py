@@ -150,7 +150,7 @@ def backups_payload(workspace: Workspace) -> dict[str, Any]:
                 "version_id": backup.version_id,
                 "kind": backup.kind,
                 "created_at": backup.created_at,
-                "target": str(backup.target),
+                "target": _relative(workspace, str(backup.target)),
                 "verified": bool(backup.verified),
                 "verified_at": backup.verified_at,
                 "reason": getattr(backup, "reason", ""),

@@ -85,6 +85,22 @@
       `${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
   }
 
+  // Compact local time for table cells ("Dec 4, 19:50"); the full time is in the title.
+  function shortTime(iso) {
+    if (!iso) return "–";
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return String(iso);
+    return moment.toLocaleString("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
+
+  function timeCell(iso) {
+    return el("td", { className: "time", title: iso ? formatTime(iso) : null }, shortTime(iso));
+  }
+
+  function baseName(path) {
+    return String(path).split("/").pop();
+  }
+
   function formatDuration(seconds) {
     if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
     const total = Math.max(0, Math.round(seconds));
@@ -324,10 +340,10 @@
     const rows = queue.entries.map((entry) => el("tr", { "data-id": entry.id },
       el("td", { className: "num" }, entry.position),
       el("td", { className: "mono file" }, entry.file),
-      el("td", null, priorityLabel(entry.priority)),
+      el("td", { className: "nowrap" }, priorityLabel(entry.priority)),
       el("td", null, entry.state),
       el("td", { className: "num" }, entry.lines === null || entry.lines === undefined ? "–" : formatNumber(entry.lines, 0)),
-      el("td", null, formatTime(entry.added_at))));
+      timeCell(entry.added_at)));
     const parts = [table([["#", "num"], ["File"], ["Priority"], ["State"], ["Lines", "num"], ["Added"]], rows)];
     if (queue.total > queue.entries.length) {
       const first = queue.offset + 1;
@@ -353,15 +369,17 @@
       return;
     }
     const rows = data.versions.map((version) => el("tr", { className: version.current ? "current" : null, "data-id": version.id },
-      el("td", { className: "mono" }, version.id,
+      el("td", { className: "mono nowrap" }, version.id,
         version.current ? el("span", { className: "tag" }, "current") : null,
         version.pinned ? el("span", { className: "tag pin" }, "pinned") : null),
-      el("td", null, formatTime(version.created_at)),
-      el("td", { className: "mono file" }, version.data_files.length ? version.data_files.join(", ") : "–"),
+      timeCell(version.created_at),
+      el("td", null, version.reason,
+        version.stop_reason && version.stop_reason !== "completed" ? el("span", { className: "tag warn" }, version.stop_reason) : null),
+      el("td", { className: "mono file", title: version.data_files.join("\n") || null },
+        version.data_files.length ? version.data_files.map(baseName).join(", ") : "–"),
       el("td", { className: "num" }, formatLoss(version.final_loss)),
-      el("td", null, version.stop_reason ? `${version.reason} (${version.stop_reason})` : version.reason),
       el("td", { className: "num" }, formatBytes(version.total_bytes))));
-    body.replaceChildren(table([["Version"], ["Created"], ["Data"], ["Final loss", "num"], ["Reason"], ["Size", "num"]], rows));
+    body.replaceChildren(table([["Version"], ["Created"], ["Reason"], ["Data"], ["Final loss", "num"], ["Size", "num"]], rows));
   }
 
   function renderBackups(data) {
@@ -376,9 +394,9 @@
       el("td", { className: "mono" }, backup.id),
       el("td", { className: "mono" }, backup.version_id),
       el("td", null, backup.kind),
-      el("td", null, formatTime(backup.created_at)),
-      el("td", { className: backup.verified ? "verified" : "unverified" },
-        backup.verified ? `✓ verified ${formatTime(backup.verified_at)}` : "✗ not verified"),
+      timeCell(backup.created_at),
+      el("td", { className: backup.verified ? "verified nowrap" : "unverified nowrap", title: backup.verified_at ? formatTime(backup.verified_at) : null },
+        backup.verified ? `✓ verified ${shortTime(backup.verified_at)}` : "✗ not verified"),
       el("td", { className: "mono file" }, backup.target)));
     body.replaceChildren(table([["Backup"], ["Version"], ["Kind"], ["Created"], ["Verification"], ["Target"]], rows));
   }
