@@ -1,0 +1,427 @@
+"""Verify after execute: catch and undo what an allowed command changed anyway.
+
+Static analysis cannot see into every script or unknown program, so around
+each command it runs, safeshell takes a cheap record of the protected state
+and compares after:
+
+- every file under ``current_model/`` is hard-linked into
+  ``.safeshell/verify/<run id>/model/`` (no data is copied) and its inode,
+  size, mode and mtime are kept;
+- ``config.json`` and ``safeshell.yaml`` are kept in memory (a few KB);
+- the model store's pointer (``models/CURRENT``, ``models/events.jsonl``,
+  ``models/swap.json``) is fingerprinted, so a change made through the store
+  (checkout, rollback, the end of a training run) is told apart from a stray
+  one.
+
+After the command, a deleted or replaced file is put back from its hard link
+(whatever took its place is moved into the record's ``displaced/``), a file
+added to a non-empty model directory is moved there as well, ``config.json``
+is put back when a critical key changed (changes of other keys are what
+``trainctl config set`` does and are kept), and ``safeshell.yaml`` is put back
+on any change. A file written in place shares its inode with the hard link,
+so it cannot be restored from the record: the report names it and the model
+version to roll back to. The record is removed when nothing changed and kept
+(with the displaced files) when something did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import logging
+import os
+import secrets
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from safeshell.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+VERIFY_DIR = "verify"
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the record knows about one file under current_model/."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+    mode: int
+    linked: bool  # a hard link in the record keeps the content
+
+
+@dataclass
+class Record:
+    """The protected state before a command ran."""
+
+    workspace: Workspace
+    run_id: str
+    directory: Path  # .safeshell/verify/<run id>/
+    model_files: dict[str, FileState]
+    model_dirs: set[str]
+    small_files: dict[str, bytes | None]  # workspace-relative path -> content (None: absent)
+    store_marker: tuple[object, ...]
+    link_failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerifyReport:
+    """What the command changed and what was done about it."""
+
+    restored: list[str] = field(default_factory=list)  # workspace-relative paths put back
+    displaced: list[str] = field(default_factory=list)  # paths moved into the record's displaced/
+    unrestorable: list[str] = field(default_factory=list)  # changed paths the record cannot put back
+    accepted: list[str] = field(default_factory=list)  # changes that were expected (non-critical config keys)
+    store_changed: bool = False  # the store moved current_model/; nothing was restored
+    record_dir: Path | None = None  # kept when something changed
+    rollback_version: str | None = None  # newest version to roll back to for unrestorable changes
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.restored or self.displaced or self.unrestorable)
+
+
+def take_record(workspace: Workspace) -> Record:
+    """Record the protected state of ``workspace`` before a command runs."""
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
+    directory = workspace.state_dir / VERIFY_DIR / run_id
+    record = Record(
+        workspace=workspace,
+        run_id=run_id,
+        directory=directory,
+        model_files={},
+        model_dirs=set(),
+        small_files={name: _read_optional(workspace.root / name) for name in _small_file_names(workspace)},
+        store_marker=_store_marker(workspace),
+    )
+    model_root = workspace.current_model
+    if not model_root.is_dir():
+        return record
+
+    link_root = directory / "model"
+    for relative, entry_stat in _walk(model_root):
+        if stat.S_ISDIR(entry_stat.st_mode):
+            record.model_dirs.add(relative)
+            continue
+        linked = _link_into(model_root / relative, link_root / relative, record)
+        record.model_files[relative] = FileState(
+            inode=entry_stat.st_ino,
+            size=entry_stat.st_size,
+            mtime_ns=entry_stat.st_mtime_ns,
+            mode=entry_stat.st_mode,
+            linked=linked,
+        )
+    return record
+
+
+def verify_and_restore(record: Record, *, critical_keys: Iterable[str]) -> VerifyReport:
+    """Compare the protected state with ``record`` and put back what changed unexpectedly."""
+    report = VerifyReport()
+    model_changes = _model_changes(record)
+    small_changes = _small_file_changes(record, frozenset(critical_keys), report)
+    if not model_changes and not small_changes:
+        discard(record)
+        return report
+
+    with _store_lock(record.workspace) as store_idle:
+        if not store_idle or _store_marker(record.workspace) != record.store_marker:
+            # A checkout, rollback or training commit moved current_model/ through
+            # the store; that is not the command's stray change.
+            report.store_changed = True
+            model_changes = []
+        _restore_model(record, model_changes, report)
+        _restore_small_files(record, small_changes, report)
+
+    if report.changed:
+        report.record_dir = record.directory
+        if report.unrestorable:
+            report.rollback_version = _current_version(record.workspace)
+        _write_report(record, report)
+    else:
+        discard(record)
+    return report
+
+
+def discard(record: Record) -> None:
+    """Remove the record's hard links and directory."""
+    shutil.rmtree(record.directory, ignore_errors=True)
+
+
+def render_report(report: VerifyReport, command: str) -> str:
+    """Return the loud stderr message for a command that changed protected state."""
+    lines = [
+        "safeshell: WARNING: the command changed protected files although the policy allowed it:",
+        f"  command: {command}",
+    ]
+    lines.extend(f"  restored: {path}" for path in report.restored)
+    lines.extend(f"  moved aside: {path}" for path in report.displaced)
+    lines.extend(f"  NOT restored (changed in place): {path}" for path in report.unrestorable)
+    if report.unrestorable:
+        if report.rollback_version:
+            lines.append(
+                f"  roll the model back with 'trainctl versions restore {report.rollback_version}' "
+                "(the current version)"
+            )
+        else:
+            lines.append("  no model version is recorded to roll back to ('trainctl versions list')")
+    if report.record_dir is not None:
+        lines.append(f"  the files it replaced or added are kept in {report.record_dir}/displaced/")
+    return "\n".join(lines)
+
+
+# --- recording ---------------------------------------------------------------
+
+
+def _small_file_names(workspace: Workspace) -> tuple[str, ...]:
+    return (workspace.config_file.name, workspace.policy_file.name)
+
+
+def _walk(root: Path, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
+    try:
+        entries = list(os.scandir(root))
+    except OSError as exc:
+        logger.warning("cannot list %s for verify-after-execute: %s", root, exc)
+        return
+    for entry in entries:
+        relative = f"{prefix}{entry.name}"
+        try:
+            entry_stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        yield relative, entry_stat
+        if stat.S_ISDIR(entry_stat.st_mode):
+            yield from _walk(Path(entry.path), relative + "/")
+
+
+def _link_into(source: Path, target: Path, record: Record) -> bool:
+    try:
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target, follow_symlinks=False)
+        return True
+    except OSError as exc:
+        # EXDEV (current_model/ on another filesystem) or EPERM: the change is
+        # still detected, but a deleted file cannot be put back.
+        record.link_failures.append(f"{source}: {exc.strerror}")
+        if len(record.link_failures) == 1:
+            logger.warning("verify-after-execute cannot hard-link %s: %s", source, exc.strerror)
+        return False
+
+
+def _read_optional(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        logger.warning("cannot read %s for verify-after-execute: %s", path, exc)
+        return None
+
+
+def _store_marker(workspace: Workspace) -> tuple[object, ...]:
+    marker: list[object] = []
+    models = workspace.models_dir
+    for name in ("CURRENT", "events.jsonl", "swap.json"):
+        try:
+            entry = os.stat(models / name)
+            marker.append((name, entry.st_ino, entry.st_size, entry.st_mtime_ns))
+        except OSError:
+            marker.append((name, None))
+    return tuple(marker)
+
+
+# --- comparing ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Change:
+    kind: str  # "deleted", "replaced", "modified", "added", "dir_deleted"
+    path: str  # relative to current_model/
+
+
+def _model_changes(record: Record) -> list[_Change]:
+    model_root = record.workspace.current_model
+    now: dict[str, os.stat_result] = dict(_walk(model_root)) if model_root.is_dir() else {}
+    changes: list[_Change] = []
+    for relative, before in record.model_files.items():
+        after = now.get(relative)
+        if after is None or stat.S_ISDIR(after.st_mode):
+            changes.append(_Change("deleted", relative))
+        elif after.st_ino != before.inode:
+            changes.append(_Change("replaced", relative))
+        elif (after.st_size, after.st_mtime_ns, after.st_mode) != (before.size, before.mtime_ns, before.mode):
+            changes.append(_Change("modified", relative))
+    for relative in record.model_dirs:
+        if relative not in now:
+            changes.append(_Change("dir_deleted", relative))
+    if record.model_files:
+        for relative, after in now.items():
+            if not stat.S_ISDIR(after.st_mode) and relative not in record.model_files:
+                changes.append(_Change("added", relative))
+    if record.model_files and not model_root.is_dir():
+        changes.append(_Change("dir_deleted", ""))
+    return changes
+
+
+def _small_file_changes(record: Record, critical_keys: frozenset[str], report: VerifyReport) -> list[str]:
+    changed: list[str] = []
+    for name, before in record.small_files.items():
+        after = _read_optional(record.workspace.root / name)
+        if after == before:
+            continue
+        if name == record.workspace.config_file.name:
+            keys = _changed_config_keys(before, after)
+            if keys is not None and not (keys & critical_keys):
+                report.accepted.append(f"{name} (keys {', '.join(sorted(keys))})")
+                continue
+        changed.append(name)
+    return changed
+
+
+def _changed_config_keys(before: bytes | None, after: bytes | None) -> set[str] | None:
+    """Return the top-level keys that differ, or None when either side is not a JSON object."""
+    try:
+        old = json.loads(before) if before is not None else None
+        new = json.loads(after) if after is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    return {key for key in old.keys() | new.keys() if old.get(key, _MISSING) != new.get(key, _MISSING)}
+
+
+_MISSING = object()
+
+
+# --- restoring ---------------------------------------------------------------
+
+
+def _restore_model(record: Record, changes: list[_Change], report: VerifyReport) -> None:
+    model_root = record.workspace.current_model
+    for change in sorted(changes, key=lambda item: item.path):
+        shown = f"current_model/{change.path}".rstrip("/")
+        if change.kind == "dir_deleted":
+            (model_root / change.path).mkdir(parents=True, exist_ok=True)
+            continue
+        if change.kind == "added":
+            _displace(record, model_root / change.path, shown, report)
+            continue
+        if change.kind == "modified" or not record.model_files[change.path].linked:
+            report.unrestorable.append(shown)
+            continue
+        target = model_root / change.path
+        if change.kind == "replaced":
+            _displace(record, target, shown, report)
+        try:
+            _put_back(record.directory / "model" / change.path, target)
+        except OSError as exc:
+            logger.error("cannot restore %s: %s", target, exc)
+            report.unrestorable.append(shown)
+            continue
+        report.restored.append(shown)
+
+
+def _put_back(saved: Path, target: Path) -> None:
+    """Put the recorded file back at ``target`` without sharing its inode with anything else."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.safeshell-restore-{os.getpid()}")
+    if os.lstat(saved).st_nlink == 1:
+        # Only the record holds it (the command deleted it): relink, then drop the record's link.
+        os.link(saved, temporary, follow_symlinks=False)
+        os.replace(temporary, target)
+        os.unlink(saved)
+    else:
+        # The command moved it elsewhere, where it may still be written: copy.
+        shutil.copy2(saved, temporary, follow_symlinks=False)
+        os.replace(temporary, target)
+
+
+def _restore_small_files(record: Record, names: list[str], report: VerifyReport) -> None:
+    for name in names:
+        path = record.workspace.root / name
+        before = record.small_files[name]
+        if path.exists():
+            _displace(record, path, name, report, record_only=True)
+        try:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                temporary = path.with_name(f".{name}.safeshell-restore-{os.getpid()}")
+                temporary.write_bytes(before)
+                os.replace(temporary, path)
+        except OSError as exc:
+            logger.error("cannot restore %s: %s", path, exc)
+            report.unrestorable.append(name)
+            continue
+        report.restored.append(name)
+
+
+def _displace(record: Record, path: Path, shown: str, report: VerifyReport, *, record_only: bool = False) -> None:
+    """Move ``path`` into the record's displaced/ (copy it there when ``record_only``)."""
+    destination = record.directory / "displaced" / shown
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if record_only:
+            shutil.copy2(path, destination)
+        else:
+            os.replace(path, destination)
+            report.displaced.append(shown)
+    except OSError as exc:
+        logger.error("cannot move %s aside: %s", path, exc)
+
+
+@contextlib.contextmanager
+def _store_lock(workspace: Workspace) -> Iterator[bool]:
+    """Yield True while holding the store lock, False when another process holds it."""
+    lock_path = workspace.models_dir / "store.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _current_version(workspace: Workspace) -> str | None:
+    try:
+        pointer = json.loads((workspace.models_dir / "CURRENT").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = pointer.get("version") if isinstance(pointer, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _write_report(record: Record, report: VerifyReport) -> None:
+    data = {
+        "run_id": record.run_id,
+        "restored": report.restored,
+        "displaced": report.displaced,
+        "unrestorable": report.unrestorable,
+        "rollback_version": report.rollback_version,
+        "link_failures": record.link_failures,
+    }
+    try:
+        record.directory.mkdir(parents=True, exist_ok=True)
+        (record.directory / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        logger.warning("cannot write %s/report.json: %s", record.directory, exc)
