@@ -1,0 +1,134 @@
+"""Tool specifications and their registration with the MCP SDK.
+
+Each tool is a :class:`ToolSpec`: a strict input model, a typed output model,
+truthful annotations, and a handler. :func:`build_tools` turns the specs into
+the SDK's :class:`~mcp.server.mcpserver.tools.Tool` records directly, because
+the SDK's function-signature path builds a lenient argument model (unknown
+fields ignored, strings coerced to numbers) and pre-parses JSON strings into
+lists and objects. Here the input model itself is the argument model, so the
+published ``inputSchema`` is exactly what validation enforces.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
+from pydantic import BaseModel, ConfigDict
+
+from mcp_server.results import error_result
+from safeshell.errors import SafeshellError
+
+if TYPE_CHECKING:
+    from mcp_server.gate import Plan, ToolCall
+
+logger = logging.getLogger(__name__)
+
+# What a handler may return: its output model, a finished result (a policy
+# rejection or an error), or the request for client input of the 2026-07-28
+# protocol (an elicitation asked through the multi-round flow).
+HandlerResult = BaseModel | CallToolResult | InputRequiredResult
+Handler = Callable[["ToolCall"], Awaitable[HandlerResult]]
+
+
+class ToolInput(ArgModelBase):
+    """Base of every tool's arguments: unknown fields and type coercion are rejected."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
+
+
+class ToolOutput(BaseModel):
+    """Base of every tool's structured result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrictFuncMetadata(FuncMetadata):
+    """Argument handling without the SDK's JSON pre-parsing.
+
+    The SDK turns a string such as ``'["a"]'`` into a list before validation
+    to work around clients that double-encode; that is a type coercion the
+    strict input models exist to reject.
+    """
+
+    def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
+        return dict(data)
+
+
+@dataclass(frozen=True)
+class Hints:
+    """The four MCP tool annotations, all stated explicitly."""
+
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool = False
+
+    def to_annotations(self, title: str) -> ToolAnnotations:
+        return ToolAnnotations(
+            title=title,
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=self.open_world,
+        )
+
+
+READ_ONLY = Hints(read_only=True, destructive=False, idempotent=True)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One MCP tool: its contract on the wire and the handler behind it."""
+
+    name: str
+    title: str
+    description: str
+    input_model: type[ToolInput]
+    output_model: type[ToolOutput]
+    hints: Hints
+    handler: Handler
+    # Computes the operations the call implies, before the policy check and
+    # without side effects; None for a call that is only its TOOL_CALL.
+    plan: Callable[["ToolCall"], "Plan"] | None = None
+
+
+def build_tools(specs: Sequence[ToolSpec], bind: Callable[[ToolSpec, ToolInput, Context], Awaitable[Any]]) -> list[Tool]:
+    """Build the SDK's tool records, in the order given.
+
+    ``bind(spec, arguments, ctx)`` runs one validated call; it owns the policy
+    check and error translation (see :mod:`mcp_server.gate`).
+    """
+    return [_build_tool(spec, bind) for spec in specs]
+
+
+def _build_tool(spec: ToolSpec, bind: Callable[[ToolSpec, ToolInput, Context], Awaitable[Any]]) -> Tool:
+    async def call(ctx: Context, **arguments: Any) -> Any:
+        # The SDK validated ``arguments`` with spec.input_model already and
+        # passes the fields one level deep; rebuild the model without a second
+        # validation pass.
+        parsed = spec.input_model.model_construct(**arguments)
+        try:
+            return await bind(spec, parsed, ctx)
+        except SafeshellError as exc:
+            logger.info("tool %s failed: %s", spec.name, exc.message)
+            return error_result(exc)
+
+    call.__name__ = spec.name
+    return Tool(
+        fn=call,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        parameters=spec.input_model.model_json_schema(by_alias=True),
+        fn_metadata=StrictFuncMetadata(arg_model=spec.input_model, output_model=spec.output_model),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=spec.hints.to_annotations(spec.title),
+    )
