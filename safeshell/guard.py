@@ -108,7 +108,8 @@ def _analyze(
 
         analysis = analyze(command, cwd=cwd, env=env, home=env.get("HOME"))
     except Exception as exc:  # noqa: BLE001 - any analysis failure must fail closed, not allow
-        logger.warning("shell analysis failed, treating the command as unresolved: %s", exc, exc_info=True)
+        logger.warning("shell analysis failed, treating the command as unresolved: %s", exc)
+        logger.debug("shell analysis failure", exc_info=True)
         unresolved = Operation(
             OperationKind.EXEC_DYNAMIC,
             source=command[:1000],
