@@ -144,9 +144,11 @@ def run(spec_path: Path) -> int:
         train(spec, context, result)
     except SafeshellError as exc:
         result.error = str(exc)
+        result.error_kind = type(exc).__name__
         logger.error("job %d failed: %s", spec.job_id, exc)
     except Exception as exc:  # noqa: BLE001 - any failure must reach result.json, with its traceback in job.log
         result.error = f"{type(exc).__name__}: {exc}"
+        result.error_kind = type(exc).__name__
         logger.exception("job %d failed", spec.job_id)
     result.ended_at = utc_now()
     if rank == 0:

@@ -73,6 +73,7 @@ class JobResult:
 
     outcome: str
     error: str | None = None
+    error_kind: str | None = None  # the exception class, e.g. "ModelLoadError"
     steps: int = 0
     max_steps: int = 0
     tokens: int = 0

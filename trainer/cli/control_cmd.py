@@ -1,0 +1,43 @@
+"""``trainctl stop|pause|resume|skip``: write a control request, optionally wait for the acknowledgement."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from safeshell.cli import exit_codes
+from trainer import control
+from trainer.cli.common import new_parser, run_command, workspace_from
+
+DESCRIPTIONS = {
+    "stop": "Stop training at the next optimizer step with a resumable checkpoint; the daemon exits and the "
+            "file returns to the head of the queue.",
+    "pause": "Stop at the next optimizer step with a resumable checkpoint and hold the queue until "
+             "'trainctl resume'.",
+    "resume": "Release a pause; the paused file continues from its checkpoint.",
+    "skip": "Abandon the current file at the next optimizer step without saving; the model stays as it was "
+            "and the file moves to inbox/skipped/.",
+}
+
+
+def main(argv: list[str]) -> int:
+    action, arguments = argv[0], argv[1:]
+    parser = new_parser(f"trainctl {action}", DESCRIPTIONS[action])
+    parser.add_argument("--wait", action="store_true", help="return when the daemon acknowledges the request")
+    parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="with --wait, give up after this many seconds (default 600)")
+    return run_command(parser, arguments, lambda args: _run(action, args))
+
+
+def _run(action: str, args: argparse.Namespace) -> int:
+    workspace = workspace_from(args)
+    request = control.request(workspace, action)
+    print(f"{action} requested ({control.control_file(workspace, action)})")
+    if not args.wait:
+        return exit_codes.OK
+    if control.wait_for_ack(workspace, action, args.timeout, request_id=request.request_id):
+        print(f"{action} acknowledged")
+        return exit_codes.OK
+    print(f"trainctl {action}: not acknowledged within {args.timeout:g} s, or no daemon is running; the request "
+          "stays in control/ and applies when the daemon reaches it (see 'trainctl status')", file=sys.stderr)
+    return exit_codes.ERROR

@@ -1,0 +1,51 @@
+"""``trainctl status``: the training state, step, loss, speed, queue and current version."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from safeshell.cli import exit_codes
+from trainer.cli.common import new_parser, run_command, workspace_from
+from trainer.status import read_status
+
+
+def main(argv: list[str]) -> int:
+    parser = new_parser("trainctl status", "Show the training state from status/training_status.json.")
+    parser.add_argument("--json", action="store_true", help="print the status file's JSON")
+    return run_command(parser, argv, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    status = read_status(workspace_from(args))
+    if args.json:
+        print(json.dumps(status, indent=2, sort_keys=True))
+    else:
+        print(format_status(status))
+    return exit_codes.OK
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"state:           {status['state']}"
+             + (f" (daemon pid {status['daemon_pid']})" if status.get("daemon_pid") and status["state"] != "stopped" else "")]
+    job = status.get("job")
+    if job:
+        lines.append(f"job:             {job.get('id')} on {job.get('file')}")
+        if job.get("step") is not None:
+            lines.append(f"step:            {job.get('step')}/{job.get('max_steps', '?')}")
+        if job.get("loss") is not None:
+            lines.append(f"loss:            {job['loss']:.4f}")
+        if job.get("tokens_per_second") is not None:
+            lines.append(f"tokens/s:        {job['tokens_per_second']:.0f}")
+        if job.get("eta_seconds") is not None:
+            lines.append(f"ETA:             {job['eta_seconds']} s")
+    lines.append(f"queue length:    {status.get('queue_length', 0)}")
+    lines.append(f"current version: {status.get('current_version') or '-'}")
+    controls = status.get("control") or {}
+    if controls.get("requested"):
+        lines.append(f"last control:    {controls['requested']} (acknowledged: {controls.get('acknowledged') or 'no'})")
+    if status.get("last_error"):
+        lines.append(f"last error:      {status['last_error']}")
+    lines.append(f"updated at:      {status.get('updated_at')}")
+    return "\n".join(lines)
