@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Rejected, grant, make_workspace, model_contents, reject
+from approval_fixtures import Rejected, grant, make_workspace, model_contents, reject
 
 from safeshell import approvals, audit, guard
 from safeshell.approvals import tokens

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Rejected, grant, reject
+from approval_fixtures import Rejected, grant, reject
 
 from safeshell import approvals, audit, guard
 from safeshell.approvals import ApprovalSettings
