@@ -23,6 +23,9 @@ def describe_verdict(verdict: Verdict, *, tool: str) -> str:
     lines = [f"safeshell {verb} this {tool} call (rule {primary.rule}): {primary.reason}".rstrip()]
     if primary.path:
         lines.append(f"Path: {primary.path}")
+    changed_keys = primary.operation.detail.get("changed_keys") if primary.operation.detail else None
+    if changed_keys:
+        lines.append(f"Changed keys: {', '.join(str(key) for key in changed_keys)}")
     if primary.hint:
         lines.append(f"Instead: {primary.hint}")
     extra = [match for match in verdict.matches[1:] if match.rule != primary.rule]
