@@ -1,0 +1,463 @@
+"""Simple commands: expansion, redirects, builtins and dispatch by program.
+
+:func:`run_command_node` expands a command node, applies its redirects and
+hands the argument vector to :func:`run_argv`, which wrappers, ``xargs``,
+``find -exec`` and interpreters call again with the command they run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from safeshell.operations import OperationKind
+from safeshell.shell import paths, programs, semantics, shells, words
+from safeshell.shell.fields import Arg
+from safeshell.shell.model import SimpleCommand
+from safeshell.shell.state import ShellState
+from safeshell.shell.words import Node, node_text
+
+if TYPE_CHECKING:
+    from safeshell.shell.walker import Stdin, Walker
+
+OUTPUT_OPERATORS = {">": "truncate", ">|": "truncate", "&>": "truncate", ">&": "truncate", ">>": "append", "&>>": "append", "<>": "append"}
+
+
+def run_command_node(walker: "Walker", node: Node, state: ShellState, stdin: "Stdin", *, redirects: list[Node]) -> str | None:
+    from safeshell.shell.walker import PIPED_UNKNOWN
+
+    source = node_text(node)
+    assignments: list[Node] = []
+    name_node: Node | None = None
+    argument_nodes: list[Node] = []
+    inner_redirects: list[Node] = []
+    for child in node.named_children:
+        if child.type == "variable_assignment":
+            assignments.append(child)
+        elif child.type == "command_name":
+            name_node = child
+        elif child.type.endswith("redirect"):
+            inner_redirects.append(child)
+        elif child.type != "comment":
+            argument_nodes.append(child)
+    all_redirects = inner_redirects + list(redirects)
+
+    if name_node is None:
+        for assignment in assignments:
+            walker.assign(assignment, state)
+        apply_redirects(walker, all_redirects, state, source=source)
+        return ""
+
+    prefix: dict[str, str | None] = {}
+    for assignment in assignments:
+        walker.assign(assignment, state, target=prefix)
+    argv = words.expand_words(walker, [*name_node.named_children, *argument_nodes], state)
+    stdin, trailing = redirect_stdin(walker, all_redirects, state, stdin)
+    apply_redirects(walker, all_redirects, state, source=source)
+
+    output = run_argv(walker, argv, state, stdin, source=source, prefix=prefix)
+    if redirects_stdout(all_redirects):
+        output = ""
+    for kind, trailing_node in trailing:
+        if kind == "pipe":
+            output = walker._walk_pipeline_tail(trailing_node, state, output)
+        elif kind == "||":
+            walker.walk(trailing_node, state.copy())
+        else:
+            walker.walk(trailing_node, state)
+    if output is None and stdin is PIPED_UNKNOWN:
+        return None
+    return output
+
+
+def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin", *, source: str, prefix: dict[str, str | None] | None = None) -> str | None:
+    """Run the analysis of one argument vector; return its static output or None."""
+    ctx = walker.ctx
+    argv = [arg for arg in argv]
+    if not argv:
+        return ""
+    ctx.record_command(
+        SimpleCommand(
+            argv=tuple(arg.text for arg in argv),
+            cwd=state.cwd,
+            source=source,
+            resolved=all(arg.resolved for arg in argv),
+            depth=walker.depth,
+        )
+    )
+    head = argv[0]
+    if not head.resolved:
+        ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "the program name has no static value"})
+        for arg in argv[1:]:
+            if arg.resolved:
+                located = paths.follow_paths(arg.text, state.cwd)
+                if located:
+                    ctx.emit(OperationKind.READ, located, source=source)
+        return None
+    name = head.text
+    args = argv[1:]
+
+    if name in state.functions:
+        return shells.call_function(walker, state.functions[name], args, state, stdin, source=source)
+    program = os.path.basename(name) if "/" in name else name
+    builtin = BUILTINS.get(program)
+    if builtin is not None and "/" not in name:
+        return builtin(walker, args, state, stdin, source)
+    if program in semantics.WRAPPERS:
+        return programs.unwrap(walker, program, args, state, stdin, source=source, prefix=prefix)
+    if program in semantics.SHELLS:
+        return shells.run_shell(walker, program, args, state, stdin, source=source)
+    if program.startswith(semantics.PYTHONS_PREFIX) or program in ("perl", "node", "nodejs", "ruby", "deno", "bun"):
+        return shells.run_interpreter(walker, program, args, state, stdin, source=source)
+    if program == "safeshell":
+        return shells.run_safeshell(walker, args, state, stdin, source=source)
+    spec = semantics.PROGRAMS.get(program)
+    if spec is not None:
+        return programs.apply(walker, program, spec, args, state, stdin, source=source)
+    if program in semantics.NO_EFFECT:
+        return ""
+    if "/" in name:
+        return shells.run_script_path(walker, name, args, state, stdin, source=source)
+    return None
+
+
+# -- redirects -----------------------------------------------------------------------
+
+
+def redirect_stdin(walker: "Walker", redirects: list[Node], state: ShellState, stdin: "Stdin") -> tuple["Stdin", list[tuple[str, Node]]]:
+    """Return the standard input the redirects give and the statements a heredoc carries along."""
+    from safeshell.shell.walker import PIPED_UNKNOWN
+
+    trailing: list[tuple[str, Node]] = []
+    for redirect in redirects:
+        if redirect.type == "herestring_redirect":
+            values = [child for child in redirect.named_children]
+            if values:
+                arg = words.expand_single(walker, values[-1], state)
+                stdin = arg.text + "\n" if arg.resolved else PIPED_UNKNOWN
+        elif redirect.type == "heredoc_redirect":
+            stdin = heredoc_text(walker, redirect, state)
+            pending_operator = None
+            for child in redirect.children:
+                if child.type == "pipeline":
+                    trailing.append(("pipe", child))
+                elif child.type in ("&&", "||", ";"):
+                    pending_operator = child.type
+                elif child.is_named and child.type not in ("heredoc_start", "heredoc_body", "heredoc_end", "file_redirect", "heredoc_content"):
+                    trailing.append((pending_operator or ";", child))
+        elif redirect.type == "file_redirect" and _operator(redirect) == "<":
+            target = _destination(redirect)
+            if target is not None:
+                arg = words.expand_redirect_target(walker, target, state)
+                stdin = _read_small_file(walker, arg, state)
+    return stdin, trailing
+
+
+def heredoc_text(walker: "Walker", redirect: Node, state: ShellState) -> Any:
+    from safeshell.shell.walker import PIPED_UNKNOWN
+
+    start = next((child for child in redirect.children if child.type == "heredoc_start"), None)
+    body = next((child for child in redirect.children if child.type == "heredoc_body"), None)
+    if body is None:
+        return ""
+    delimiter = node_text(start) if start is not None else ""
+    literal = any(char in delimiter for char in "'\"\\")
+    strip_tabs = any(child.type == "<<-" for child in redirect.children)
+    if literal:
+        text = node_text(body)
+    else:
+        pieces: list[str] = []
+        cursor = body.start_byte
+        raw = body.text
+        for child in body.named_children:
+            if child.type in ("simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"):
+                pieces.append(raw[cursor - body.start_byte : child.start_byte - body.start_byte].decode("utf-8", "surrogateescape"))
+                try:
+                    value = "".join(piece.text for piece in words.word_pieces(walker, child, state, quoted=True))
+                except words.Unknown:
+                    return PIPED_UNKNOWN
+                pieces.append(value)
+                cursor = child.end_byte
+        pieces.append(raw[cursor - body.start_byte :].decode("utf-8", "surrogateescape"))
+        text = "".join(pieces)
+    if strip_tabs:
+        text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
+    return text
+
+
+def apply_redirects(walker: "Walker", redirects: list[Node], state: ShellState, *, source: str) -> None:
+    for redirect in redirects:
+        if redirect.type == "heredoc_redirect":
+            apply_redirects(walker, [child for child in redirect.named_children if child.type == "file_redirect"], state, source=source)
+            continue
+        if redirect.type != "file_redirect":
+            continue
+        operator = _operator(redirect)
+        destinations = [child for child in redirect.named_children if redirect.field_name_for_child(_index(redirect, child)) == "destination"]
+        for extra in destinations[1:]:
+            walker.walk_substitutions(extra, state)
+            if extra.type in ("process_substitution", "command_substitution"):
+                walker.walk_inner(extra, state.copy())
+        if not destinations:
+            continue
+        target = destinations[0]
+        if target.type in ("process_substitution",):
+            walker.walk_inner(target, state.copy())
+            continue
+        if operator in (">&", "<&") and target.type == "number" or node_text(target) == "-":
+            continue
+        mode = OUTPUT_OPERATORS.get(operator or "")
+        arg = words.expand_redirect_target(walker, target, state)
+        if mode is None:
+            if operator == "<" and arg.resolved:
+                located = paths.follow_paths(arg.text, state.cwd)
+                if located:
+                    walker.ctx.emit(OperationKind.READ, located, source=source)
+            continue
+        emit_write(walker, arg, state, source=source, truncate=mode == "truncate")
+
+
+def emit_write(walker: "Walker", arg: Arg, state: ShellState, *, source: str, truncate: bool) -> None:
+    """Emit the operation of writing to ``arg``: truncate or append, create when missing."""
+    ctx = walker.ctx
+    if not arg.resolved:
+        kind = OperationKind.TRUNCATE if truncate else OperationKind.WRITE
+        ctx.emit(kind, source=source, resolved=False, detail={"target": arg.source})
+        return
+    if arg.text in semantics_devices():
+        return
+    located = paths.follow_paths(arg.text, state.cwd)
+    if located is None:
+        ctx.emit(OperationKind.WRITE, source=source, resolved=False, detail={"target": arg.text})
+        return
+    if not os.path.lexists(located[0]) and located[0] not in ctx.created_paths:
+        ctx.emit(OperationKind.CREATE, located, source=source)
+    else:
+        ctx.emit(OperationKind.TRUNCATE if truncate else OperationKind.WRITE, located, source=source)
+
+
+def semantics_devices() -> frozenset[str]:
+    from safeshell.shell.walker import DEVICE_TARGETS
+
+    return DEVICE_TARGETS
+
+
+def redirects_stdout(redirects: list[Node]) -> bool:
+    for redirect in redirects:
+        if redirect.type == "heredoc_redirect":
+            if redirects_stdout([child for child in redirect.named_children if child.type == "file_redirect"]):
+                return True
+            continue
+        if redirect.type != "file_redirect":
+            continue
+        operator = _operator(redirect)
+        descriptor = redirect.child_by_field_name("descriptor")
+        if operator in OUTPUT_OPERATORS and (descriptor is None or node_text(descriptor) == "1" or operator.startswith("&")):
+            return True
+    return False
+
+
+def _operator(redirect: Node) -> str | None:
+    for child in redirect.children:
+        if not child.is_named:
+            return child.type
+    return None
+
+
+def _destination(redirect: Node) -> Node | None:
+    return redirect.child_by_field_name("destination")
+
+
+def _index(parent: Node, child: Node) -> int:
+    for index, candidate in enumerate(parent.children):
+        if candidate.id == child.id:
+            return index
+    return -1
+
+
+def _read_small_file(walker: "Walker", arg: Arg, state: ShellState) -> Any:
+    from safeshell.shell.walker import PIPED_UNKNOWN
+
+    if not arg.resolved:
+        return PIPED_UNKNOWN
+    path = words.resolve_path(arg.text, state.cwd)
+    if path is None:
+        return PIPED_UNKNOWN
+    text = shells.read_text_file(walker.ctx, path)
+    return PIPED_UNKNOWN if text is None else text
+
+
+# -- builtins ---------------------------------------------------------------------------
+
+
+def _cd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    operands = [arg for arg in args if not (arg.resolved and arg.text in ("-L", "-P", "-e", "-@"))]
+    if operands and operands[0].text == "--":
+        operands = operands[1:]
+    if not operands:
+        target: str | None = walker.ctx.home
+    elif not operands[0].resolved:
+        target = None
+    elif operands[0].text == "-":
+        target = state.oldpwd
+    else:
+        target = words.resolve_path(operands[0].text, state.cwd)
+    change_directory(walker, state, target)
+    return ""
+
+
+def change_directory(walker: "Walker", state: ShellState, target: str | None) -> None:
+    """Move the tracked cwd; a directory that does not exist (and was not created here) makes it unknown."""
+    if target is not None and not os.path.isdir(target) and target not in walker.ctx.created_paths:
+        target = None
+    state.oldpwd = state.cwd
+    state.cwd = target
+
+
+def _pushd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    operands = [arg for arg in args if not arg.text.startswith(("-", "+"))]
+    if not operands:
+        return ""
+    state.dirstack.append(state.cwd)
+    target = words.resolve_path(operands[0].text, state.cwd) if operands[0].resolved else None
+    change_directory(walker, state, target)
+    return ""
+
+
+def _popd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    if state.dirstack:
+        state.oldpwd = state.cwd
+        state.cwd = state.dirstack.pop()
+    else:
+        state.cwd = None
+    return ""
+
+
+def _echo(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    if not all(arg.resolved for arg in args):
+        return None
+    texts = [arg.text for arg in args]
+    newline = True
+    interpret = False
+    while texts and texts[0].startswith("-") and len(texts[0]) > 1 and set(texts[0][1:]) <= set("neE"):
+        flags = texts.pop(0)[1:]
+        newline = newline and "n" not in flags
+        interpret = ("e" in flags) or (interpret and "E" not in flags)
+    text = " ".join(texts)
+    if interpret:
+        text = words.decode_ansi_c(text)
+    return text + ("\n" if newline else "")
+
+
+def _printf(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    if not args or not all(arg.resolved for arg in args):
+        return None
+    texts = [arg.text for arg in args]
+    if texts[0] == "-v":
+        if len(texts) > 1:
+            state.variables[texts[1]] = None
+        return ""
+    if texts[0] == "--":
+        texts = texts[1:]
+    if not texts:
+        return None
+    return programs.format_printf(texts[0], texts[1:])
+
+
+def _pwd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    return None if state.cwd is None else state.cwd + "\n"
+
+
+def _exit(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    state.terminated = True
+    return ""
+
+
+def _read(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    value_options = {"-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"}
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg.text in value_options:
+            skip = True
+            continue
+        if arg.text.startswith("-"):
+            continue
+        state.variables[arg.text] = None
+    return ""
+
+
+def _set(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    if args and args[0].text == "--":
+        state.positional = [arg.text for arg in args[1:]] if all(arg.resolved for arg in args[1:]) else None
+    return ""
+
+
+def _shift(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    if state.positional:
+        count = int(args[0].text) if args and args[0].text.isdigit() else 1
+        state.positional = state.positional[count:]
+    return ""
+
+
+def _mapfile(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    operands = [arg.text for arg in args if not arg.text.startswith("-")]
+    state.variables[operands[-1] if operands else "MAPFILE"] = None
+    return ""
+
+
+def _eval(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    if not all(arg.resolved for arg in args):
+        walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "eval of a string with no static value"})
+        return None
+    return shells.analyze_code(walker, " ".join(arg.text for arg in args), state, source=source)
+
+
+def _source(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    if not args:
+        return ""
+    return shells.run_script_file(walker, args[0], args[1:], state, source=source, same_shell=True)
+
+
+def run_declaration(walker: "Walker", node: Node, state: ShellState) -> str:
+    """Walk ``export``, ``local``, ``declare``, ``readonly`` and ``unset``."""
+    is_unset = node.type == "unset_command"
+    for child in node.named_children:
+        if child.type == "variable_assignment":
+            walker.assign(child, state)
+        elif child.type == "variable_name" and is_unset:
+            state.variables[node_text(child)] = ""
+        elif child.type == "variable_name":
+            state.variables.setdefault(node_text(child), None)
+        else:
+            walker.walk_substitutions(child, state)
+    return ""
+
+
+def _no_output(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    return ""
+
+
+BUILTINS: dict[str, Any] = {
+    "cd": _cd,
+    "pushd": _pushd,
+    "popd": _popd,
+    "echo": _echo,
+    "printf": _printf,
+    "pwd": _pwd,
+    "exit": _exit,
+    "return": _no_output,  # code after `return` is still walked: conservative
+    "read": _read,
+    "set": _set,
+    "shift": _shift,
+    "mapfile": _mapfile,
+    "readarray": _mapfile,
+    "eval": _eval,
+    "source": _source,
+    ".": _source,
+    "true": _no_output,
+    "false": _no_output,
+    ":": _no_output,
+}

@@ -1,0 +1,233 @@
+"""``find``: which paths its actions touch, by walking the real filesystem.
+
+The expression is evaluated with three-valued logic: tests the simulation
+understands (``-name``, ``-iname``, ``-path``, ``-type``, ``-mindepth``,
+``-maxdepth``...) give True or False, any other test gives "maybe", and a
+path is acted on unless the expression is certainly False for it. When the
+walk visits more entries than the limit allows, the start paths stand for
+everything below them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from typing import TYPE_CHECKING
+
+from safeshell.operations import OperationKind as K
+from safeshell.shell.fields import Arg
+from safeshell.shell.programs import emit_paths
+from safeshell.shell.state import ShellState
+
+if TYPE_CHECKING:
+    from safeshell.shell.walker import Walker
+
+ACTIONS_WITH_COMMAND = ("-exec", "-execdir", "-ok", "-okdir")
+FILE_ACTIONS = ("-fprint", "-fprint0", "-fprintf", "-fls")
+VALUE_TESTS = {"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-type", "-xtype", "-regex", "-iregex",
+               "-newer", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-size", "-user", "-group", "-perm",
+               "-inum", "-links", "-uid", "-gid", "-samefile", "-lname", "-ilname", "-used", "-fstype", "-context",
+               "-printf", "-maxdepth", "-mindepth", "-regextype", "-newermt", "-anewer", "-cnewer"}
+
+
+def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> str | None:
+    from safeshell.shell.commands import run_argv
+
+    index = 0
+    while index < len(args) and args[index].text in ("-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3", "-D"):
+        index += 2 if args[index].text == "-D" else 1
+    starts: list[Arg] = []
+    while index < len(args) and not (args[index].resolved and (args[index].text.startswith("-") or args[index].text in ("(", "!", ")"))):
+        starts.append(args[index])
+        index += 1
+    expression = args[index:]
+    if not starts:
+        starts = [Arg(".", True, ".")]
+
+    tokens, commands, deletes, writes = _split_actions(expression)
+    min_depth, max_depth = _depth_limits(tokens)
+    unresolved = any(not arg.resolved for arg in args)
+    matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth)
+
+    emit_paths(walker, K.WRITE, writes, state, source=source)
+    if matches is None:
+        targets = starts
+    else:
+        targets = [Arg(match, True, match) for match in matches]
+    if deletes:
+        emit_paths(walker, K.DELETE, targets, state, source=source)
+    for command in commands:
+        argv: list[Arg] = []
+        for part in command:
+            if "{}" in part.text:
+                argv.extend(Arg(part.text.replace("{}", target.text), part.resolved and target.resolved, part.source) for target in targets)
+            else:
+                argv.append(part)
+        if not targets:
+            continue
+        run_argv(walker, argv, state.copy(), None, source=source)
+    if not deletes and not commands:
+        emit_paths(walker, K.READ, starts, state, source=source)
+        if matches is not None and not writes:
+            return "".join(match + "\n" for match in matches)
+    return None
+
+
+def _split_actions(expression: list[Arg]) -> tuple[list[str | None], list[list[Arg]], bool, list[Arg]]:
+    tokens: list[str | None] = []
+    commands: list[list[Arg]] = []
+    deletes = False
+    writes: list[Arg] = []
+    index = 0
+    while index < len(expression):
+        arg = expression[index]
+        text = arg.text if arg.resolved else None
+        index += 1
+        if text in ACTIONS_WITH_COMMAND:
+            command: list[Arg] = []
+            while index < len(expression) and expression[index].text not in (";", "+"):
+                command.append(expression[index])
+                index += 1
+            index += 1
+            commands.append(command)
+            tokens.append("-true")
+        elif text == "-delete":
+            deletes = True
+            tokens.append("-true")
+        elif text in FILE_ACTIONS:
+            if index < len(expression):
+                writes.append(expression[index])
+            index += 2 if text == "-fprintf" else 1
+            tokens.append("-true")
+        elif text in VALUE_TESTS:
+            value = expression[index].text if index < len(expression) and expression[index].resolved else None
+            tokens.extend([text, value])
+            index += 1
+        else:
+            tokens.append(text)
+    return tokens, commands, deletes, writes
+
+
+def _depth_limits(tokens: list[str | None]) -> tuple[int, int | None]:
+    min_depth, max_depth = 0, None
+    for position, token in enumerate(tokens[:-1]):
+        value = tokens[position + 1]
+        if token == "-mindepth" and value is not None and value.isdigit():
+            min_depth = int(value)
+        if token == "-maxdepth" and value is not None and value.isdigit():
+            max_depth = int(value)
+    return min_depth, max_depth
+
+
+def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None) -> list[str] | None:
+    budget = walker.ctx.limits.max_find_entries
+    matches: list[str] = []
+    for start in starts:
+        root = start.text
+        base = root if os.path.isabs(root) else os.path.join(state.cwd or "", root)
+        if state.cwd is None and not os.path.isabs(root):
+            return None
+        if not os.path.lexists(base):
+            continue
+        pending = [(root, base, 0)]
+        while pending:
+            shown, real, depth = pending.pop()
+            budget -= 1
+            if budget < 0:
+                return None
+            if depth >= min_depth and _evaluate(tokens, shown, real, depth) is not False:
+                matches.append(shown)
+            if os.path.isdir(real) and not os.path.islink(real) and (max_depth is None or depth < max_depth):
+                try:
+                    names = sorted(os.listdir(real))
+                except OSError:
+                    continue
+                for entry in reversed(names):
+                    pending.append((os.path.join(shown, entry), os.path.join(real, entry), depth + 1))
+    return matches
+
+
+def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bool | None:
+    """Evaluate the expression for one path: True, False or None (maybe)."""
+    position = 0
+
+    def parse_or() -> bool | None:
+        nonlocal position
+        value = parse_and()
+        while position < len(tokens) and tokens[position] in ("-o", "-or", ","):
+            position += 1
+            right = parse_and()
+            value = True if value is True or right is True else (None if value is None or right is None else False)
+        return value
+
+    def parse_and() -> bool | None:
+        nonlocal position
+        value = parse_not()
+        while position < len(tokens) and tokens[position] not in ("-o", "-or", ",", ")"):
+            if tokens[position] in ("-a", "-and"):
+                position += 1
+            right = parse_not()
+            value = False if value is False or right is False else (None if value is None or right is None else True)
+        return value
+
+    def parse_not() -> bool | None:
+        nonlocal position
+        if position < len(tokens) and tokens[position] in ("!", "-not"):
+            position += 1
+            inner = parse_not()
+            return None if inner is None else not inner
+        if position < len(tokens) and tokens[position] == "(":
+            position += 1
+            inner = parse_or()
+            position += 1
+            return inner
+        return primary()
+
+    def primary() -> bool | None:
+        nonlocal position
+        if position >= len(tokens):
+            return True
+        token = tokens[position]
+        position += 1
+        if token in VALUE_TESTS:
+            value = tokens[position] if position < len(tokens) else None
+            position += 1
+            return _test(token, value, shown, real)
+        if token in ("-true", "-print", "-print0", "-ls", "-prune", "-quit", "-depth", "-xdev", "-mount", "-follow", "-noleaf", "-daystart", "-nowarn", "-ignore_readdir_race"):
+            return True
+        if token == "-false":
+            return False
+        if token == "-empty":
+            try:
+                return os.path.getsize(real) == 0 if not os.path.isdir(real) else not os.listdir(real)
+            except OSError:
+                return None
+        return None
+
+    try:
+        return parse_or()
+    except (IndexError, RecursionError):
+        return None
+
+
+def _test(test: str, value: str | None, shown: str, real: str) -> bool | None:
+    if value is None:
+        return None
+    name = os.path.basename(shown.rstrip("/")) or shown
+    if test == "-name":
+        return fnmatch.fnmatchcase(name, value)
+    if test == "-iname":
+        return fnmatch.fnmatchcase(name.lower(), value.lower())
+    if test in ("-path", "-wholename"):
+        return fnmatch.fnmatchcase(shown, value)
+    if test in ("-ipath", "-iwholename"):
+        return fnmatch.fnmatchcase(shown.lower(), value.lower())
+    if test == "-type":
+        checks = {"f": lambda: os.path.isfile(real) and not os.path.islink(real), "d": lambda: os.path.isdir(real) and not os.path.islink(real), "l": lambda: os.path.islink(real)}
+        kinds = value.split(",")
+        if all(kind in checks for kind in kinds):
+            return any(checks[kind]() for kind in kinds)
+        return None
+    if test in ("-maxdepth", "-mindepth", "-regextype"):
+        return True
+    return None

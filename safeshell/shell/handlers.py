@@ -1,0 +1,356 @@
+"""Handlers for programs whose arguments need more than the generic table.
+
+Each handler has the signature ``(walker, name, args, state, stdin, source)``
+and returns the program's static standard output or None.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Callable
+
+from safeshell.operations import OperationKind as K
+from safeshell.shell import find_sim, paths
+from safeshell.shell.fields import Arg
+from safeshell.shell.programs import emit_paths, parse_options
+from safeshell.shell.state import ShellState
+from safeshell.shell.words import resolve_path
+
+if TYPE_CHECKING:
+    from safeshell.shell.walker import Stdin, Walker
+
+Handler = Callable[["Walker", str, list[Arg], ShellState, Any, str], str | None]
+
+
+def _opts(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def tee(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import emit_write
+
+    parsed = parse_options(args, _opts("--output-error"))
+    for arg in parsed.operands:
+        emit_write(walker, arg, state, source=source, truncate=not parsed.has("-a", "--append"))
+    return stdin if isinstance(stdin, str) else None
+
+
+def rsync(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    parsed = parse_options(args, _opts("-e", "--rsh", "--exclude", "--include", "--filter", "-f", "--files-from", "--backup-dir",
+                                       "--suffix", "--chmod", "--chown", "--timeout", "--bwlimit", "--log-file", "--partial-dir",
+                                       "--temp-dir", "-T", "--compare-dest", "--link-dest", "--copy-dest", "--exclude-from",
+                                       "--include-from", "--password-file", "--port", "--max-size", "--min-size", "-B", "--block-size"))
+    local = [arg for arg in parsed.operands if not _is_remote(arg.text)]
+    if len(parsed.operands) < 2:
+        emit_paths(walker, K.READ, local, state, source=source)
+        return None
+    destination, sources = parsed.operands[-1], parsed.operands[:-1]
+    emit_paths(walker, K.READ, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
+    if parsed.has("--remove-source-files"):
+        emit_paths(walker, K.DELETE, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
+    if _is_remote(destination.text):
+        return None
+    emit_paths(walker, K.WRITE, [destination], state, source=source)
+    if any(option.startswith("--delete") or option in ("--del", "--prune-empty-dirs") for option, _ in parsed.options):
+        emit_paths(walker, K.DELETE, [destination], state, source=source, detail={"contents": True})
+    return None
+
+
+def _is_remote(text: str) -> bool:
+    head = text.split("/", 1)[0]
+    return ":" in head or text.startswith("rsync://")
+
+
+def dd(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    notrunc = any(arg.text.startswith("conv=") and "notrunc" in arg.text for arg in args)
+    for arg in args:
+        if not arg.resolved:
+            walker.ctx.emit(K.WRITE, source=source, resolved=False, detail={"operand": arg.source})
+        elif arg.text.startswith("of="):
+            emit_paths(walker, K.WRITE if notrunc else K.TRUNCATE, [Arg(arg.text[3:], True, arg.source)], state, source=source)
+        elif arg.text.startswith("if="):
+            emit_paths(walker, K.READ, [Arg(arg.text[3:], True, arg.source)], state, source=source)
+    return None
+
+
+def tar(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    args = list(args)
+    # Old-style first argument without a dash: `tar xzf file`.
+    if args and args[0].resolved and args[0].text and not args[0].text.startswith("-"):
+        letters = args[0].text
+        expanded: list[Arg] = []
+        rest = args[1:]
+        for letter in letters:
+            expanded.append(Arg("-" + letter, True, args[0].source))
+            if letter in "fCbTXNgK" and rest:
+                expanded.append(rest.pop(0))
+        args = expanded + rest
+    value_options = _opts("-f", "--file", "-C", "--directory", "-b", "--blocking-factor", "-T", "--files-from", "-X",
+                          "--exclude-from", "--exclude", "-N", "--newer", "-g", "--listed-incremental", "-K", "--starting-file",
+                          "--transform", "--xform", "--owner", "--group", "--mode", "--use-compress-program", "-I", "--strip-components")
+    parsed = parse_options(args, value_options)
+    archives = parsed.values("-f", "--file")
+    directory = parsed.values("-C", "--directory")
+    extract = parsed.has("-x", "--extract", "--get")
+    create = parsed.has("-c", "--create")
+    append = parsed.has("-r", "--append", "-u", "--update", "-A", "--catenate", "--concatenate", "--delete")
+    if extract:
+        emit_paths(walker, K.READ, archives, state, source=source)
+        target = directory[-1] if directory else Arg(".", True, ".")
+        if target.resolved:
+            base = resolve_path(target.text, state.cwd)
+            members = [Arg(os.path.join(target.text, arg.text), True, arg.source) for arg in parsed.operands if arg.resolved]
+            emit_paths(walker, K.WRITE, members or [target], state, source=source, detail={"extract": True})
+            if base is None:
+                walker.ctx.emit(K.WRITE, source=source, resolved=False)
+        else:
+            walker.ctx.emit(K.WRITE, source=source, resolved=False, detail={"operand": target.source})
+        return None
+    if create or append:
+        from safeshell.shell.commands import emit_write
+
+        for archive in archives:
+            if archive.text != "-":
+                emit_write(walker, archive, state, source=source, truncate=create)
+        base_state = state
+        if directory and directory[-1].resolved:
+            base_state = state.copy()
+            base_state.cwd = resolve_path(directory[-1].text, state.cwd)
+        emit_paths(walker, K.READ, parsed.operands, base_state, source=source)
+        if parsed.has("--remove-files"):
+            emit_paths(walker, K.DELETE, parsed.operands, base_state, source=source)
+        return None
+    emit_paths(walker, K.READ, archives, state, source=source)
+    return None
+
+
+def unzip(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    parsed = parse_options(args, _opts("-d", "-x", "-P"))
+    if parsed.has("-l", "-t", "-v", "-p", "-Z", "-z"):
+        emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
+        return None
+    emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
+    target = parsed.values("-d")
+    emit_paths(walker, K.WRITE, target or [Arg(".", True, ".")], state, source=source, detail={"extract": True})
+    return None
+
+
+def zip_(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import emit_write
+
+    parsed = parse_options(args, _opts("-x", "-i", "-b", "-n", "-t", "-tt", "-P", "-O", "--out"))
+    if not parsed.operands:
+        return None
+    emit_write(walker, parsed.operands[0], state, source=source, truncate=False)
+    emit_paths(walker, K.READ, parsed.operands[1:], state, source=source)
+    if parsed.has("-m", "--move"):
+        emit_paths(walker, K.DELETE, parsed.operands[1:], state, source=source)
+    return None
+
+
+def compress(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """gzip and friends replace FILE with FILE.gz (or back) unless told to keep it."""
+    parsed = parse_options(args, _opts("-S", "--suffix", "-T", "--threads", "-o", "--output"))
+    if parsed.has("-c", "--stdout", "--to-stdout", "-k", "--keep", "-l", "--list", "-t", "--test") or name.endswith("cat"):
+        emit_paths(walker, K.READ, parsed.operands, state, source=source)
+        return None
+    emit_paths(walker, K.DELETE, parsed.operands, state, source=source)
+    decompress = name.startswith("un") or name == "gunzip" or parsed.has("-d", "--decompress", "--uncompress")
+    outputs = []
+    for arg in parsed.operands:
+        if not arg.resolved:
+            continue
+        stem, extension = os.path.splitext(arg.text)
+        outputs.append(Arg(stem if decompress and extension else arg.text + ".gz", True, arg.source))
+    emit_paths(walker, K.WRITE, outputs, state, source=source)
+    return None
+
+
+def sed(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    # GNU sed: `-i` takes an optional attached suffix, so `-ie` means suffix "e".
+    inplace = False
+    script_given = False
+    operands: list[Arg] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        text = arg.text
+        index += 1
+        if not arg.resolved or not text.startswith("-") or text == "-":
+            operands.append(arg)
+            continue
+        if text == "--":
+            operands.extend(args[index:])
+            break
+        if text.startswith("--"):
+            option = text.split("=", 1)[0]
+            inplace = inplace or option == "--in-place"
+            if option in ("--expression", "--file"):
+                script_given = True
+                if "=" not in text:
+                    index += 1
+            elif option == "--line-length" and "=" not in text:
+                index += 1
+            continue
+        for position, letter in enumerate(text[1:]):
+            if letter == "i":
+                inplace = True
+                break
+            if letter in "efl":
+                script_given = script_given or letter in "ef"
+                if position == len(text) - 2:
+                    index += 1
+                break
+    files = operands if script_given else operands[1:]
+    # NOTE: sed's own `w FILE` and `e` commands inside the script are not scanned.
+    emit_paths(walker, K.WRITE if inplace else K.READ, files, state, source=source)
+    return None
+
+
+def awk(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    parsed = parse_options(args, _opts("-f", "-v", "-F", "-i", "--include", "--file", "--assign", "--field-separator", "-l", "--load", "-E", "--exec"))
+    inplace = any(value.text == "inplace" for value in parsed.values("-i", "--include"))
+    programs = parsed.values("-f", "--file", "-E", "--exec")
+    operands = parsed.operands if programs else parsed.operands[1:]
+    if not programs and parsed.operands:
+        program = parsed.operands[0]
+        if not program.resolved:
+            walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "awk program has no static value"})
+        else:
+            _scan_awk(walker, program.text, state, source=source)
+    files = [arg for arg in operands if not (arg.resolved and "=" in arg.text and arg.text.split("=", 1)[0].isidentifier())]
+    emit_paths(walker, K.WRITE if inplace else K.READ, files, state, source=source)
+    return None
+
+
+def _scan_awk(walker: "Walker", program: str, state: ShellState, *, source: str) -> None:
+    from safeshell.shell import token_scan
+
+    tokens = token_scan.tokenize("awk", program)
+    in_print = False
+    for index, token in enumerate(tokens):
+        if token.kind == "word" and token.text in ("system",):
+            walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "awk system() call"})
+        if token.kind == "word" and token.text in ("print", "printf"):
+            in_print = True
+        elif token.kind == "punct" and token.text in (";", "}", "{"):
+            in_print = False
+        elif in_print and token.kind == "punct" and token.text in (">", "|"):
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is not None and following.text == ">":
+                following = tokens[index + 2] if index + 2 < len(tokens) else None
+            if token.text == "|":
+                walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "awk prints into a command"})
+            elif following is not None and following.kind == "string":
+                emit_paths(walker, K.WRITE, [Arg(following.text, True, following.text)], state, source=source)
+            else:
+                walker.ctx.emit(K.WRITE, source=source, resolved=False, detail={"reason": "awk prints to a computed file"})
+            in_print = False
+
+
+def uniq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import emit_write
+
+    parsed = parse_options(args, _opts("-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars", "--group", "--all-repeated"))
+    emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
+    if len(parsed.operands) > 1:
+        emit_write(walker, parsed.operands[1], state, source=source, truncate=True)
+    return None
+
+
+def find(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    return find_sim.run_find(walker, args, state, source=source)
+
+
+def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import run_argv
+
+    parsed = parse_options(args, _opts("-I", "-i", "-n", "-P", "-d", "-a", "-L", "-l", "-s", "-E", "-e", "--delimiter",
+                                       "--arg-file", "--max-args", "--max-procs", "--replace", "--max-lines", "--eof"), stop_at_operand=True)
+    command = parsed.operands or [Arg("echo", True, "echo")]
+    replace = parsed.values("-I", "-i", "--replace")
+    files = parsed.values("-a", "--arg-file")
+    items: list[Arg] | None
+    if files:
+        items = None
+    elif isinstance(stdin, str):
+        if parsed.has("-0", "--null"):
+            words = [word for word in stdin.split("\0") if word]
+        elif parsed.values("-d", "--delimiter"):
+            delimiter = parsed.values("-d", "--delimiter")[-1].text.replace("\\n", "\n")
+            words = [word for word in stdin.split(delimiter) if word]
+        elif replace:
+            words = [line for line in stdin.split("\n") if line]
+        else:
+            words = stdin.split()
+        items = [Arg(word, True, word) for word in words]
+    else:
+        items = None
+    if items is None:
+        items = [Arg("<xargs input>", False, "<xargs input>")]
+    if replace:
+        marker = replace[-1].text or "{}"
+        argv = []
+        for part in command:
+            if marker in part.text:
+                for item in items:
+                    argv.append(Arg(part.text.replace(marker, item.text), part.resolved and item.resolved, part.source))
+            else:
+                argv.append(part)
+        return run_argv(walker, argv, state.copy(), None, source=source)
+    return run_argv(walker, [*command, *items], state.copy(), None, source=source)
+
+
+def parallel(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import run_argv
+
+    separator = next((index for index, arg in enumerate(args) if arg.text in (":::", "::::")), None)
+    head = args if separator is None else args[:separator]
+    inputs = None if separator is None or args[separator].text == "::::" else [arg for arg in args[separator + 1 :] if arg.text != ":::"]
+    parsed = parse_options(head, _opts("-j", "--jobs", "-S", "--sshlogin", "--joblog", "--results", "-I", "--delay", "--timeout", "--colsep", "-N", "-n", "--max-args"), stop_at_operand=True)
+    if inputs is None and isinstance(stdin, str):
+        inputs = [Arg(line, True, line) for line in stdin.split("\n") if line]
+    if inputs is None:
+        inputs = [Arg("<parallel input>", False, "<parallel input>")]
+    command = parsed.operands
+    if len(command) == 1 and " " in command[0].text:
+        command = [Arg("sh", True, "sh"), Arg("-c", True, "-c"), command[0]]
+    argv: list[Arg] = []
+    substituted = False
+    for part in command:
+        if "{}" in part.text:
+            substituted = True
+            argv.extend(Arg(part.text.replace("{}", item.text), part.resolved and item.resolved, part.source) for item in inputs)
+        else:
+            argv.append(part)
+    if not substituted:
+        argv.extend(inputs)
+    return run_argv(walker, argv, state.copy(), None, source=source)
+
+
+def watch(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    from safeshell.shell.commands import run_argv
+
+    parsed = parse_options(args, _opts("-n", "--interval", "-d", "--differences", "-q", "--equexit"), stop_at_operand=True)
+    if parsed.has("-x", "--exec"):
+        return run_argv(walker, parsed.operands, state.copy(), None, source=source)
+    code = Arg(" ".join(arg.text for arg in parsed.operands), all(arg.resolved for arg in parsed.operands), source)
+    return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code], state.copy(), None, source=source)
+
+
+HANDLERS: dict[str, Handler] = {
+    "tee": tee, "rsync": rsync, "dd": dd, "tar": tar, "unzip": unzip, "zip": zip_, "uniq": uniq,
+    "gzip": compress, "gunzip": compress, "bzip2": compress, "bunzip2": compress, "xz": compress, "unxz": compress,
+    "zstd": compress, "unzstd": compress,
+    "sed": sed, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
+    "find": find, "xargs": xargs, "parallel": parallel, "watch": watch,
+}
+
+
+def _register_late() -> None:
+    from safeshell.shell import git_kill
+
+    HANDLERS.update(git_kill.HANDLERS)
+
+
+_register_late()

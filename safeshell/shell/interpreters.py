@@ -1,0 +1,179 @@
+"""Inline interpreter code: command lines of python, perl, node, ruby, and their effects.
+
+:func:`parse_invocation` finds the code (``-c``/``-e``), the script file or
+standard input, and ``-i`` in-place edits. :func:`scan` turns the code into
+operations: Python through :mod:`safeshell.shell.python_scan` (the ``ast``
+module), the others through :mod:`safeshell.shell.token_scan`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from safeshell.operations import OperationKind
+from safeshell.shell import fields, paths, python_scan, token_scan
+from safeshell.shell.fields import Arg
+from safeshell.shell.scan_model import Effect
+from safeshell.shell.state import ShellState
+
+if TYPE_CHECKING:
+    from safeshell.shell.walker import Walker
+
+# Options that take a value, per interpreter family.
+VALUE_OPTIONS = {
+    "python": frozenset({"-W", "-X", "--check-hash-based-pycs"}),
+    "perl": frozenset({"-I", "-M", "-m", "-x", "-C", "-F", "-0", "-l", "-d", "-D"}),
+    "node": frozenset({"-r", "--require", "--import", "--loader", "--input-type", "-C", "--conditions", "--env-file", "--experimental-loader"}),
+    "ruby": frozenset({"-r", "-I", "-C", "-E", "-F", "-0", "-x", "-T", "--encoding"}),
+}
+
+
+@dataclass
+class Invocation:
+    code: str | None = None
+    script: str | None = None
+    reads_stdin: bool = False
+    inplace_files: list[str] = field(default_factory=list)
+    chdir: str | None = None
+    unresolved: bool = False
+
+
+def family(program: str) -> str:
+    if program.startswith(("python", "pypy")):
+        return "python"
+    if program in ("node", "nodejs", "deno", "bun"):
+        return "node"
+    return program
+
+
+def parse_invocation(program: str, args: list[Arg]) -> Invocation:
+    kind = family(program)
+    value_options = VALUE_OPTIONS.get(kind, frozenset())
+    plan = Invocation()
+    code_parts: list[str] = []
+    inplace = False
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if not arg.resolved:
+            plan.unresolved = True
+            return plan
+        text = arg.text
+        index += 1
+        if operands or text == "-" or not text.startswith("-") or text == "--":
+            if text == "--":
+                operands.extend(a.text for a in args[index:])
+                break
+            operands.append(text)
+            if kind == "python" or not code_parts:
+                operands.extend(a.text for a in args[index:])
+                if any(not a.resolved for a in args[index:]):
+                    plan.unresolved = True
+                break
+            continue
+        if text in value_options or (text.startswith("--") and "=" not in text and text in value_options):
+            if text == "-C" and kind == "ruby" and index < len(args):
+                plan.chdir = args[index].text
+            index += 1
+            continue
+        if kind == "node" and text in ("-e", "--eval", "-p", "--print"):
+            if index < len(args):
+                code_parts.append(args[index].text)
+                index += 1
+            continue
+        if text.startswith("--"):
+            continue
+        # A bundle of short flags: `-pi.bak`, `-ne CODE`, `-uc CODE`.
+        letters = text[1:]
+        for position, letter in enumerate(letters):
+            rest = letters[position + 1 :]
+            if kind == "python" and letter == "c":
+                code_parts.append(rest if rest else (args[index].text if index < len(args) else ""))
+                if not rest:
+                    index += 1
+                operands = [a.text for a in args[index:]]
+                plan.code = "\n".join(code_parts)
+                return plan
+            if kind == "python" and letter == "m":
+                return plan  # a module: an unknown program
+            if kind in ("perl", "ruby") and letter in ("e", "E"):
+                if rest:
+                    code_parts.append(rest)
+                elif index < len(args):
+                    code_parts.append(args[index].text)
+                    index += 1
+                break
+            if kind in ("perl", "ruby") and letter == "i":
+                inplace = True
+                break
+            if "-" + letter in value_options:
+                if not rest:
+                    index += 1
+                break
+    if code_parts:
+        plan.code = "\n".join(code_parts)
+        if inplace:
+            plan.inplace_files = operands
+        return plan
+    if operands and operands[0] != "-":
+        plan.script = operands[0]
+        if inplace:
+            plan.inplace_files = operands[1:]
+        return plan
+    plan.reads_stdin = True
+    return plan
+
+
+def scan(walker: "Walker", program: str, code: str, state: ShellState, *, source: str) -> None:
+    """Emit the operations of interpreter ``code`` run in ``state.cwd``."""
+    kind = family(program)
+    if kind == "python":
+        effects = python_scan.scan(code)
+    else:
+        effects = token_scan.scan(kind, code)
+    for effect in effects:
+        emit_effect(walker, effect, state, source=source)
+
+
+def emit_effect(walker: "Walker", effect: Effect, state: ShellState, *, source: str) -> None:
+    from safeshell.shell import commands, shells
+
+    ctx = walker.ctx
+    if effect.shell is not None:
+        shells.analyze_code(walker, effect.shell, state, source=source, same_shell=False)
+        return
+    if effect.argv is not None:
+        commands.run_argv(walker, [Arg(text, True, text) for text in effect.argv], state.copy(), None, source=source)
+        return
+    detail = {"call": effect.call} if effect.call else {}
+    if effect.path is None:
+        ctx.emit(effect.kind, source=source, resolved=False, detail=detail)
+        return
+    targets = [effect.path]
+    if effect.glob and any(char in effect.path for char in "*?["):
+        if state.cwd is None and not os.path.isabs(effect.path):
+            ctx.emit(effect.kind, source=source, resolved=False, detail=detail)
+            return
+        try:
+            matches = fields.expand_glob(effect.path, state.cwd or "/", ctx.limits.max_glob_matches)
+        except fields.ExpansionLimit as exc:
+            ctx.fail_closed(str(exc), source=source)
+            return
+        targets = matches or targets
+    for target in targets:
+        if effect.kind is OperationKind.DELETE:
+            located = paths.delete_paths(target, state.cwd)
+        else:
+            located = paths.follow_paths(target, state.cwd)
+        if located is None:
+            ctx.emit(effect.kind, source=source, resolved=False, detail=detail)
+        elif effect.kind is OperationKind.MOVE and effect.destination is not None:
+            destination = paths.follow_paths(effect.destination, state.cwd)
+            ctx.emit(effect.kind, located, source=source, detail={**detail, "destination": destination[0] if destination else effect.destination})
+            if destination:
+                ctx.emit(OperationKind.WRITE, destination, source=source, detail=detail)
+        else:
+            ctx.emit(effect.kind, located, source=source, detail=detail)

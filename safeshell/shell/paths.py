@@ -1,0 +1,68 @@
+"""Resolution of path operands to the absolute paths an operation touches.
+
+Deleting a symlink removes the link, not its target, so :func:`delete_paths`
+resolves only the parent directory, unless the operand ends in ``/``: then
+``rm -rf latest/`` with ``latest -> current_model`` removes the target's
+contents, and both paths are reported. Writes, truncations, mode changes and
+reads follow the link, so :func:`follow_paths` reports the path as written
+and its real target.
+"""
+
+from __future__ import annotations
+
+import os
+
+from safeshell.shell.words import resolve_path
+
+
+def follow_paths(text: str, cwd: str | None) -> list[str] | None:
+    """Return the path as written and the path its symlinks lead to; None if cwd is unknown."""
+    path = resolve_path(text, cwd)
+    if path is None:
+        return None
+    return _unique([path, os.path.realpath(path)])
+
+
+def delete_paths(text: str, cwd: str | None) -> list[str] | None:
+    """Return the paths a delete of ``text`` removes; None if cwd is unknown."""
+    path = resolve_path(text, cwd)
+    if path is None:
+        return None
+    if path == "/":
+        return ["/"]
+    through_link = text.endswith("/") or text.endswith("/.")
+    parent = os.path.realpath(os.path.dirname(path))
+    entry = os.path.join(parent, os.path.basename(path))
+    result = [path, entry]
+    if through_link or os.path.basename(text.rstrip("/")) in (".", ".."):
+        result.append(os.path.realpath(path))
+    return _unique(result)
+
+
+def destination_paths(destination: str, source: str | None, cwd: str | None, *, into_directory: bool) -> list[str] | None:
+    """Return what copying or moving ``source`` to ``destination`` writes.
+
+    ``into_directory`` is True when the destination is a directory (it
+    exists as one, ends in ``/`` or came from ``-t``), so the source's name
+    is appended.
+    """
+    base = resolve_path(destination, cwd)
+    if base is None:
+        return None
+    if into_directory and source is not None:
+        name = os.path.basename(source.rstrip("/")) or source
+        base = os.path.join(base, name)
+    return _unique([base, os.path.join(os.path.realpath(os.path.dirname(base)), os.path.basename(base)), os.path.realpath(base)])
+
+
+def is_directory(text: str, cwd: str | None) -> bool:
+    path = resolve_path(text, cwd)
+    return path is not None and os.path.isdir(path)
+
+
+def exists(path: str) -> bool:
+    return os.path.lexists(path)
+
+
+def _unique(paths: list[str]) -> list[str]:
+    return list(dict.fromkeys(paths))

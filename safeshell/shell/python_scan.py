@@ -1,0 +1,218 @@
+"""Effects of Python code, found with the ``ast`` module.
+
+Calls are matched by their final attribute name (``shutil.rmtree``,
+``os.remove``, ``Path(...).unlink``), with names that other types share
+(``remove``, ``rename``, ``replace``, ``open``) counted only on ``os``,
+``shutil``, ``pathlib`` or a variable bound to a literal path. String
+literals, ``os.path.join`` and ``Path / "x"`` of literals are resolved; any
+other argument makes the effect unresolved. Code that does not parse is one
+unresolved ``exec_dynamic`` effect.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from safeshell.operations import OperationKind as K
+from safeshell.shell.scan_model import Effect
+
+# Calls whose first argument is a path the call deletes, writes, or changes mode of.
+FIRST_ARGUMENT_CALLS: dict[str, K] = {
+    "rmtree": K.DELETE, "remove": K.DELETE, "unlink": K.DELETE, "rmdir": K.DELETE, "removedirs": K.DELETE,
+    "truncate": K.TRUNCATE, "chmod": K.CHMOD, "chown": K.CHMOD, "lchown": K.CHMOD, "lchmod": K.CHMOD,
+    "makedirs": K.CREATE, "mkdir": K.CREATE, "mknod": K.CREATE, "mkfifo": K.CREATE,
+}
+# Calls with (source, destination): the source moves, the destination is written.
+MOVE_CALLS = frozenset({"rename", "replace", "renames", "move"})
+COPY_CALLS = frozenset({"copy", "copy2", "copyfile", "copytree", "copymode", "copystat", "symlink", "link", "copyfileobj"})
+# Methods of a Path object (receiver is the path).
+PATH_METHODS: dict[str, K] = {
+    "unlink": K.DELETE, "rmdir": K.DELETE, "write_text": K.TRUNCATE, "write_bytes": K.TRUNCATE, "touch": K.WRITE,
+    "chmod": K.CHMOD, "lchmod": K.CHMOD, "mkdir": K.CREATE, "symlink_to": K.CREATE, "hardlink_to": K.CREATE,
+}
+PATH_MOVE_METHODS = frozenset({"rename", "replace"})
+# Methods specific enough to paths that an unknown receiver counts.
+UNAMBIGUOUS_METHODS = frozenset({"unlink", "rmdir", "write_text", "write_bytes", "rmtree"})
+PATH_MODULES = frozenset({"os", "shutil", "pathlib", "posix", "Path", "PurePath", "PosixPath"})
+SHELL_CALLS = frozenset({"system", "popen", "getoutput", "getstatusoutput"})
+SUBPROCESS_CALLS = frozenset({"run", "call", "check_call", "check_output", "Popen", "spawnl", "spawnlp", "spawnv", "spawnvp", "execv", "execvp", "execl", "execlp", "execve", "execvpe"})
+DYNAMIC_CALLS = frozenset({"exec", "eval", "compile", "__import__"})
+
+
+def scan(code: str) -> list[Effect]:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [Effect(K.EXEC_DYNAMIC, call="python code that does not parse")]
+    return _Scanner(tree).effects
+
+
+class _Scanner(ast.NodeVisitor):
+    def __init__(self, tree: ast.AST) -> None:
+        self.effects: list[Effect] = []
+        self.literals: dict[str, str | None] = {}
+        self.imported: dict[str, str] = {}  # local name -> module it came from
+        for node in ast.walk(tree):
+            self._collect(node)
+        try:
+            self.visit(tree)
+        except RecursionError:
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call="python code nests too deeply"))
+
+    def _collect(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                self.imported[alias.asname or alias.name] = node.module.split(".")[0]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                self.imported[alias.asname or alias.name] = alias.name.split(".")[0]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            value = self._literal(node.value)
+            if name in self.literals and self.literals[name] != value:
+                value = None
+            self.literals[name] = value
+
+    def _literal(self, node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.literals.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left, right = self._literal(node.left), self._literal(node.right)
+            return None if left is None or right is None else left.rstrip("/") + "/" + right
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name in ("Path", "PurePath", "PosixPath", "abspath", "realpath", "normpath", "expanduser", "fspath", "str") and len(node.args) == 1:
+                return self._literal(node.args[0])
+            if name in ("Path", "PurePath", "PosixPath", "join") and node.args:
+                parts = [self._literal(arg) for arg in node.args]
+                if any(part is None for part in parts):
+                    return None
+                return "/".join(part.rstrip("/") for part in parts if part is not None)
+        return None
+
+    def _receiver_is_path_module(self, func: ast.AST) -> bool:
+        if not isinstance(func, ast.Attribute):
+            return isinstance(func, ast.Name) and self.imported.get(func.id) in PATH_MODULES
+        base = func.value
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if isinstance(base, ast.Name):
+            return base.id in PATH_MODULES or self.imported.get(base.id) in PATH_MODULES
+        return isinstance(base, ast.Call) and _call_name(base.func) in PATH_MODULES
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._classify(node)
+        self.generic_visit(node)
+
+    def _classify(self, node: ast.Call) -> None:
+        name = _call_name(node.func)
+        if name is None:
+            return
+        module_call = self._receiver_is_path_module(node.func)
+        if name in DYNAMIC_CALLS and isinstance(node.func, ast.Name):
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
+            return
+        if name == "open" and isinstance(node.func, ast.Name | ast.Attribute):
+            self._open(node, name)
+            return
+        if name in SHELL_CALLS and module_call:
+            command = self._literal(node.args[0]) if node.args else None
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name) if command is None else Effect(K.EXEC_DYNAMIC, shell=command, call=name))
+            return
+        if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os") or _base_name(node.func) in ("subprocess", "os")):
+            self._subprocess(node, name)
+            return
+        receiver_path = self._receiver_literal(node.func)
+        if isinstance(node.func, ast.Attribute) and name in PATH_METHODS and not module_call:
+            if receiver_path is not None:
+                self.effects.append(Effect(PATH_METHODS[name], path=receiver_path, call=name))
+            elif name in UNAMBIGUOUS_METHODS or self._receiver_known_path(node.func):
+                self.effects.append(Effect(PATH_METHODS[name], call=name))
+            return
+        if isinstance(node.func, ast.Attribute) and name in PATH_MOVE_METHODS and not module_call:
+            if receiver_path is not None or self._receiver_known_path(node.func):
+                destination = self._literal(node.args[0]) if node.args else None
+                self.effects.append(Effect(K.MOVE, path=receiver_path, destination=destination, call=name))
+            return
+        if not module_call and name not in ("rmtree",):
+            return
+        first = self._literal(node.args[0]) if node.args else self._keyword_literal(node, ("path", "src"))
+        if name in FIRST_ARGUMENT_CALLS:
+            self.effects.append(Effect(FIRST_ARGUMENT_CALLS[name], path=first, call=name))
+        elif name in MOVE_CALLS:
+            destination = self._literal(node.args[1]) if len(node.args) > 1 else self._keyword_literal(node, ("dst",))
+            self.effects.append(Effect(K.MOVE, path=first, destination=destination, call=name))
+            if destination is None:
+                self.effects.append(Effect(K.WRITE, call=name))
+        elif name in COPY_CALLS:
+            destination = self._literal(node.args[1]) if len(node.args) > 1 else self._keyword_literal(node, ("dst",))
+            self.effects.append(Effect(K.WRITE, path=destination, call=name))
+
+    def _keyword_literal(self, node: ast.Call, names: tuple[str, ...]) -> str | None:
+        for keyword in node.keywords:
+            if keyword.arg in names:
+                return self._literal(keyword.value)
+        return None
+
+    def _receiver_literal(self, func: ast.AST) -> str | None:
+        if isinstance(func, ast.Attribute):
+            return self._literal(func.value)
+        return None
+
+    def _receiver_known_path(self, func: ast.AST) -> bool:
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and _call_name(func.value.func) in ("Path", "PurePath", "PosixPath")
+
+    def _open(self, node: ast.Call, name: str) -> None:
+        if isinstance(node.func, ast.Attribute) and not self._receiver_is_path_module(node.func):
+            receiver = self._receiver_literal(node.func)
+            if receiver is None and not self._receiver_known_path(node.func):
+                return
+            mode_node = node.args[0] if node.args else None
+            target = receiver
+        else:
+            mode_node = node.args[1] if len(node.args) > 1 else None
+            target = self._literal(node.args[0]) if node.args else self._keyword_literal(node, ("file",))
+        for keyword in node.keywords:
+            if keyword.arg == "mode":
+                mode_node = keyword.value
+        mode = "r" if mode_node is None else self._literal(mode_node)
+        if mode is None:
+            self.effects.append(Effect(K.WRITE, path=target, call=name))
+        elif "w" in mode:
+            self.effects.append(Effect(K.TRUNCATE, path=target, call=name))
+        elif any(flag in mode for flag in "ax+"):
+            self.effects.append(Effect(K.WRITE, path=target, call=name))
+
+    def _subprocess(self, node: ast.Call, name: str) -> None:
+        if not node.args:
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
+            return
+        first = node.args[0]
+        if isinstance(first, ast.List | ast.Tuple):
+            parts = [self._literal(element) for element in first.elts]
+            if any(part is None for part in parts):
+                self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
+            else:
+                self.effects.append(Effect(K.EXEC_DYNAMIC, argv=tuple(part for part in parts if part is not None), call=name))
+            return
+        command = self._literal(first)
+        if command is None:
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
+        else:
+            self.effects.append(Effect(K.EXEC_DYNAMIC, shell=command, call=name))
+
+
+def _call_name(func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _base_name(func: ast.AST) -> str | None:
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None

@@ -1,0 +1,177 @@
+"""The table of what each known program does to its arguments.
+
+Each :class:`Program` names the options that take a value (so their values
+are not mistaken for paths) and an ``action`` saying how operands map to
+operations:
+
+- ``operands``: every operand after ``skip`` gets ``kind``; ``flag_kinds``
+  adds kinds when a flag is present (``shred -u`` deletes);
+- ``copy`` / ``move`` / ``link``: sources, then one destination (or ``-t DIR``);
+- ``read``: every operand after ``skip`` is read;
+- ``custom``: a handler in :mod:`safeshell.shell.programs` of the same name.
+
+Wrappers (``sudo``, ``timeout``...) are in :data:`WRAPPERS`: their options,
+how many operands come before the wrapped command, and options that write a
+file or change directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from safeshell.operations import OperationKind as K
+
+
+@dataclass(frozen=True)
+class Program:
+    action: str
+    kind: K | None = None
+    value_options: frozenset[str] = frozenset()
+    skip: int = 0
+    flag_kinds: dict[str, K] = field(default_factory=dict)
+    # Options whose value is a path the program writes (``sort -o FILE``).
+    write_options: frozenset[str] = frozenset()
+    # Options whose value is a path the program reads (``grep -f FILE``).
+    read_options: frozenset[str] = frozenset()
+    # Options that replace the first non-path operand (``grep -e PATTERN``).
+    skip_cancel_options: frozenset[str] = frozenset()
+
+
+def _opts(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def _reader(*value_options: str, skip: int = 0, cancel: tuple[str, ...] = (), reads: tuple[str, ...] = (), writes: tuple[str, ...] = ()) -> Program:
+    return Program(
+        "read",
+        K.READ,
+        _opts(*value_options),
+        skip,
+        read_options=_opts(*reads),
+        skip_cancel_options=_opts(*cancel),
+        write_options=_opts(*writes),
+    )
+
+
+GREP = _reader("-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--context",
+               "--after-context", "--before-context", "--include", "--exclude", "--exclude-dir", "--color", "--label",
+               skip=1, cancel=("-e", "-f", "--regexp", "--file"), reads=("-f", "--file"))
+
+PROGRAMS: dict[str, Program] = {
+    # Deleting programs.
+    "rm": Program("operands", K.DELETE),
+    "unlink": Program("operands", K.DELETE),
+    "rmdir": Program("operands", K.DELETE),
+    "shred": Program("operands", K.WRITE, _opts("-n", "-s", "--iterations", "--size", "--random-source"),
+                     flag_kinds={"-u": K.DELETE, "--remove": K.DELETE}),
+    # Writing programs.
+    "truncate": Program("operands", K.TRUNCATE, _opts("-s", "-r", "--size", "--reference"), read_options=_opts("-r", "--reference")),
+    "touch": Program("operands", K.WRITE, _opts("-d", "-r", "-t", "--date", "--reference", "--time"), read_options=_opts("-r", "--reference")),
+    "mkdir": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
+    "tee": Program("custom"),
+    "chmod": Program("operands", K.CHMOD, _opts("--reference"), skip=1, skip_cancel_options=_opts("--reference")),
+    "chown": Program("operands", K.CHMOD, _opts("--reference", "--from"), skip=1, skip_cancel_options=_opts("--reference")),
+    "chgrp": Program("operands", K.CHMOD, _opts("--reference"), skip=1, skip_cancel_options=_opts("--reference")),
+    "chattr": Program("operands", K.CHMOD, _opts("-v", "-p"), skip=1),
+    "setfacl": Program("operands", K.CHMOD, _opts("-m", "-M", "-x", "-X", "--modify", "--remove", "--set", "--set-file")),
+    "cp": Program("copy", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup", "--reflink", "--sparse", "--preserve", "--no-preserve", "--context")),
+    "install": Program("copy", None, _opts("-t", "-S", "-m", "-o", "-g", "--target-directory", "--suffix", "--mode", "--owner", "--group", "--backup", "--strip-program", "--context")),
+    "mv": Program("move", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup", "--context")),
+    "ln": Program("link", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup")),
+    "rsync": Program("custom"),
+    "dd": Program("custom"),
+    "tar": Program("custom"),
+    "unzip": Program("custom"),
+    "zip": Program("custom"),
+    "gzip": Program("custom"), "gunzip": Program("custom"), "bzip2": Program("custom"), "bunzip2": Program("custom"),
+    "xz": Program("custom"), "unxz": Program("custom"), "zstd": Program("custom"), "unzstd": Program("custom"),
+    "sed": Program("custom"),
+    "awk": Program("custom"), "gawk": Program("custom"), "mawk": Program("custom"), "nawk": Program("custom"),
+    "find": Program("custom"),
+    "xargs": Program("custom"),
+    "parallel": Program("custom"),
+    "watch": Program("custom"),
+    "git": Program("custom"),
+    "kill": Program("custom"), "pkill": Program("custom"), "killall": Program("custom"),
+    "curl": Program("operands", None, _opts("-o", "--output", "-d", "--data", "-H", "--header", "-X", "--request", "-u", "--user",
+                                         "-F", "--form", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar",
+                                         "-T", "--upload-file", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-x", "--proxy",
+                                         "-r", "--range", "-K", "--config", "--retry", "-E", "--cert", "--cacert", "--key"),
+                    write_options=_opts("-o", "--output", "-c", "--cookie-jar"), read_options=_opts("-T", "--upload-file")),
+    "wget": Program("operands", None, _opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P",
+                                         "--directory-prefix", "-t", "--tries", "-T", "--timeout", "-U", "--user-agent", "--header"),
+                    write_options=_opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P", "--directory-prefix")),
+    "sort": _reader("-o", "-k", "-t", "-S", "-T", "--output", "--key", "--field-separator", "--buffer-size",
+                    "--temporary-directory", "--parallel", "--files0-from", writes=("-o", "--output")),
+    "uniq": Program("custom"),
+    # Reading programs.
+    "cat": _reader(), "tac": _reader(), "less": _reader(), "more": _reader(), "nl": _reader(), "od": _reader("-A", "-t", "-N", "-j"),
+    "head": _reader("-n", "-c", "--lines", "--bytes"), "tail": _reader("-n", "-c", "-s", "--lines", "--bytes", "--pid", "--sleep-interval"),
+    "wc": _reader(), "ls": _reader("-I", "-w", "--ignore", "--hide", "--width", "--format", "--sort", "--time-style", "--color"),
+    "du": _reader("-d", "-B", "-t", "--max-depth", "--block-size", "--threshold", "--exclude", "--time-style"),
+    "df": _reader("-t", "-x", "-B", "--type", "--exclude-type", "--output", "--block-size"),
+    "stat": _reader("-c", "-f", "--format", "--printf"), "file": _reader("-m", "-F"),
+    "grep": GREP, "egrep": GREP, "fgrep": GREP, "zgrep": GREP,
+    "rg": _reader("-e", "-f", "-g", "-t", "-T", "-m", "-A", "-B", "-C", "--glob", "--type", "--type-not", "--regexp", "--file",
+                  "--max-count", "--context", "--max-depth", "--replace", "-r", skip=1, cancel=("-e", "-f", "--regexp", "--file")),
+    "diff": _reader("-U", "-C", "--label", "-x", "--exclude", "-I"), "cmp": _reader("-i", "-n"),
+    "md5sum": _reader(), "sha1sum": _reader(), "sha256sum": _reader(), "sha512sum": _reader(), "b2sum": _reader(), "cksum": _reader(),
+    "jq": _reader("--arg", "--argjson", "--slurpfile", "--rawfile", "--indent", "-L", skip=1),
+    "tree": _reader("-L", "-P", "-I", "-o", writes=("-o",)), "realpath": _reader(), "readlink": _reader(),
+    "strings": _reader("-n", "-t"), "xxd": _reader("-l", "-s", "-c", "-g"), "hexdump": _reader("-n", "-s", "-e"),
+    "cut": _reader("-d", "-f", "-b", "-c"), "paste": _reader("-d"), "comm": _reader(), "join": _reader("-t", "-1", "-2", "-j", "-o"),
+    "zcat": _reader(), "bzcat": _reader(), "xzcat": _reader(), "column": _reader("-t", "-s", "-c"),
+    "basename": Program("read"), "dirname": Program("read"),
+}
+
+# Programs that run another command given as their operands.
+@dataclass(frozen=True)
+class Wrapper:
+    value_options: frozenset[str] = frozenset()
+    leading_operands: int = 0  # operands before the command (timeout's duration)
+    write_options: frozenset[str] = frozenset()  # option values the wrapper writes (time -o)
+    chdir_options: frozenset[str] = frozenset()  # option values the command runs in
+    no_command_options: frozenset[str] = frozenset()  # with these the wrapper runs nothing (command -v)
+
+
+WRAPPERS: dict[str, Wrapper] = {
+    "sudo": Wrapper(_opts("-u", "-g", "-p", "-C", "-h", "-D", "-r", "-t", "-T", "-U", "-R", "--user", "--group", "--prompt",
+                          "--close-from", "--host", "--chdir", "--role", "--type", "--command-timeout", "--other-user", "--chroot"),
+                    chdir_options=_opts("-D", "--chdir"), no_command_options=_opts("-l", "-v", "-k", "-K", "--list", "--validate")),
+    "doas": Wrapper(_opts("-u", "-C")),
+    "nice": Wrapper(_opts("-n", "--adjustment")),
+    "ionice": Wrapper(_opts("-c", "-n", "--class", "--classdata"), no_command_options=_opts("-p", "-P", "-u", "--pid", "--pgid", "--uid")),
+    "timeout": Wrapper(_opts("-s", "-k", "--signal", "--kill-after"), leading_operands=1),
+    "nohup": Wrapper(),
+    "time": Wrapper(_opts("-f", "-o", "--format", "--output"), write_options=_opts("-o", "--output")),
+    "command": Wrapper(no_command_options=_opts("-v", "-V")),
+    "builtin": Wrapper(),
+    "exec": Wrapper(_opts("-a")),
+    "stdbuf": Wrapper(_opts("-i", "-o", "-e", "--input", "--output", "--error")),
+    "chrt": Wrapper(_opts("-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"), leading_operands=1,
+                    no_command_options=_opts("-p", "--pid", "-m", "--max")),
+    "taskset": Wrapper(leading_operands=1, no_command_options=_opts("-p", "--pid")),
+    "setsid": Wrapper(),
+    "flock": Wrapper(_opts("-w", "-E", "--timeout", "--conflict-exit-code"), leading_operands=1),
+    "strace": Wrapper(_opts("-o", "-e", "-p", "-s", "-u", "-a", "-b", "-E", "-I", "-O", "-P", "-S", "-X", "--output"),
+                      write_options=_opts("-o", "--output")),
+    "ltrace": Wrapper(_opts("-o", "-e", "-p", "-s", "-u", "-a", "-n", "-A", "-D", "-F", "-l", "--output"), write_options=_opts("-o", "--output")),
+    "unbuffer": Wrapper(),
+    "caffeinate": Wrapper(_opts("-t", "-w")),
+    "xvfb-run": Wrapper(_opts("-n", "-s", "-e", "-f", "-p", "--server-num", "--server-args", "--error-file", "--auth-file")),
+    "chronic": Wrapper(),
+    "ifne": Wrapper(),
+    "torsocks": Wrapper(),
+    "proxychains": Wrapper(_opts("-f")),
+    "proxychains4": Wrapper(_opts("-f")),
+    "runuser": Wrapper(_opts("-u", "-g", "-G", "--user", "--group", "--supp-group")),
+    "env": Wrapper(_opts("-u", "-C", "-S", "--unset", "--chdir", "--split-string"), chdir_options=_opts("-C", "--chdir")),
+}
+
+SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox"})
+PYTHONS_PREFIX = ("python", "pypy")
+# Programs that are read-only and print nothing the analysis needs to know.
+NO_EFFECT = frozenset({"true", "false", ":", "test", "[", "[[", "sleep", "date", "whoami", "id", "hostname", "uname",
+                       "which", "type", "hash", "wait", "nvidia-smi", "ps", "pgrep", "top", "htop", "free", "uptime",
+                       "alias", "unalias", "shopt", "trap", "umask", "ulimit", "let", "getopts", "jobs",
+                       "bg", "fg", "disown", "history", "help", "logout", "clear", "tput", "stty", "seq", "yes"})

@@ -1,0 +1,163 @@
+"""What the analysis tracks while it walks a command: shell state and results.
+
+:class:`ShellState` is what one point of the command sees (working
+directory, variables, functions, positional parameters); it is copied into
+subshells and merged after branches. :class:`Context` is shared by the whole
+analysis of one command, nested ``bash -c`` and scripts included: the
+environment, the limits, and the operations found so far.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from safeshell.operations import Operation, OperationKind
+from safeshell.shell.model import Analysis, Limits, SimpleCommand
+
+
+class LimitExceeded(Exception):
+    """A bound in :class:`~safeshell.shell.model.Limits` was hit; the analysis stops."""
+
+
+@dataclass
+class ShellState:
+    """The shell state at one point of a command.
+
+    A value of None means unknown: a variable set by ``read`` or by a
+    command substitution with no static output, or a working directory
+    reached through an unresolved ``cd``.
+    """
+
+    cwd: str | None
+    variables: dict[str, str | None]
+    functions: dict[str, Any] = field(default_factory=dict)
+    positional: list[str] | None = None
+    dirstack: list[str | None] = field(default_factory=list)
+    oldpwd: str | None = None
+    terminated: bool = False  # an `exit` ran: later commands in this flow never run
+
+    def copy(self) -> "ShellState":
+        return ShellState(
+            cwd=self.cwd,
+            variables=dict(self.variables),
+            functions=dict(self.functions),
+            positional=None if self.positional is None else list(self.positional),
+            dirstack=list(self.dirstack),
+            oldpwd=self.oldpwd,
+            terminated=self.terminated,
+        )
+
+    def lookup(self, name: str) -> str | None:
+        if name == "PWD":
+            return self.cwd
+        if name == "OLDPWD":
+            return self.oldpwd
+        return self.variables.get(name)
+
+    def merge_from(self, states: Iterable["ShellState"]) -> None:
+        """Become what is known for certain after any of ``states`` ran.
+
+        A value that differs between the live states becomes unknown;
+        states that ran ``exit`` are left out.
+        """
+        live = [state for state in states if not state.terminated]
+        if not live:
+            self.terminated = True
+            return
+        first = live[0]
+        self.cwd = first.cwd if all(state.cwd == first.cwd for state in live) else None
+        self.oldpwd = first.oldpwd if all(state.oldpwd == first.oldpwd for state in live) else None
+        names = set().union(*(state.variables for state in live))
+        self.variables = {}
+        for name in names:
+            values = {state.variables.get(name, None) for state in live}
+            self.variables[name] = values.pop() if len(values) == 1 else None
+        self.functions = {}
+        for state in live:
+            self.functions.update(state.functions)
+        self.dirstack = list(first.dirstack)
+        self.positional = first.positional
+        self.terminated = False
+
+
+class Context:
+    """Everything shared by the analysis of one command."""
+
+    def __init__(self, *, env: Mapping[str, str], home: str | None, limits: Limits, max_depth: int) -> None:
+        self.env = dict(env)
+        self.home = home
+        self.limits = limits
+        self.max_depth = max_depth
+        self.analysis = Analysis()
+        self.nodes_visited = 0
+        self.created_paths: set[str] = set()  # written by earlier commands of this analysis
+        self.approval_paths = _approval_key_paths(env, home)
+
+    def count_node(self) -> None:
+        self.nodes_visited += 1
+        if self.nodes_visited > self.limits.max_nodes:
+            raise LimitExceeded(f"command has more than {self.limits.max_nodes} syntax nodes")
+
+    def emit(
+        self,
+        kind: OperationKind,
+        paths: Iterable[str] = (),
+        *,
+        source: str,
+        resolved: bool = True,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        unique = tuple(dict.fromkeys(paths))
+        self.analysis.operations.append(
+            Operation(kind=kind, paths=unique, source=source, resolved=resolved, detail=dict(detail or {}))
+        )
+        if kind in (OperationKind.WRITE, OperationKind.CREATE, OperationKind.TRUNCATE, OperationKind.MOVE):
+            self.created_paths.update(unique)
+            destination = (detail or {}).get("destination")
+            if isinstance(destination, str):
+                self.created_paths.add(destination)
+        touched = [path for path in unique if self.is_approval_path(path)]
+        if touched and kind is not OperationKind.APPROVE:
+            self.analysis.operations.append(
+                Operation(
+                    kind=OperationKind.APPROVE,
+                    paths=tuple(touched),
+                    source=source,
+                    resolved=resolved,
+                    detail={"reason": "touches the approval key"},
+                )
+            )
+
+    def fail_closed(self, problem: str, *, source: str) -> None:
+        """Record a problem and the unresolved operation that stands for it."""
+        self.analysis.problems.append(problem)
+        self.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": problem})
+
+    def record_command(self, command: SimpleCommand) -> None:
+        self.analysis.commands.append(command)
+
+    def is_approval_path(self, path: str) -> bool:
+        return any(path == key or path == os.path.dirname(key) for key in self.approval_paths)
+
+
+def _approval_key_paths(env: Mapping[str, str], home: str | None) -> tuple[str, ...]:
+    """Return every place the approval key may live, for this command and this process."""
+    candidates: list[str] = []
+    for source in (env, os.environ):
+        explicit = source.get("SAFESHELL_APPROVAL_KEY")
+        if explicit:
+            candidates.append(explicit)
+        config_home = source.get("XDG_CONFIG_HOME")
+        if config_home:
+            candidates.append(os.path.join(config_home, "safeshell", "approval.key"))
+    for base in (home, env.get("HOME"), os.path.expanduser("~")):
+        if base:
+            candidates.append(os.path.join(base, ".config", "safeshell", "approval.key"))
+    resolved: list[str] = []
+    for candidate in candidates:
+        absolute = os.path.abspath(candidate)
+        resolved.append(absolute)
+        resolved.append(os.path.realpath(absolute))
+    return tuple(dict.fromkeys(resolved))
