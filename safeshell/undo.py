@@ -106,10 +106,13 @@ def plan_snapshot(workspace: Workspace, operations: Iterable[Operation]) -> Snap
             path = Path(raw)
             if _touches(path, model_root, operation.kind):
                 plan.model = True
-            if not _inside(path, root) and not _inside(root, path):
+            if path == root or _inside(path, root):
+                start = path
+            elif _inside(root, path):
+                # An operation on a parent of the workspace reaches everything in it.
+                start = root
+            else:
                 continue
-            # An operation on a parent of the workspace reaches everything in it.
-            start = path if _inside(path, root) else root
             target = plan.link if operation.kind in _LINK_KINDS else plan.copy
             for file_path in _files_under(start, skip=(model_root, workspace.state_dir)):
                 _add_file(target, root, file_path)
