@@ -306,8 +306,10 @@ class Store:
         with self.locked():
             self._finish_interrupted_swap()
             target = self.get(version_id)
+            live = self.current_model.is_dir() and any(self.current_model.iterdir())
             previous = self._preserve_live_model(f"live model before checkout of {version_id}")
-            if previous == version_id:
+            # A deleted or emptied working copy must be rebuilt even when the pointer names the target.
+            if previous == version_id and live:
                 logger.info("current_model/ already is %s", version_id)
                 return target
             self._swap_in(target, previous=previous, reason=reason or f"checkout of {version_id}")
