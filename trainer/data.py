@@ -99,7 +99,7 @@ def _check_line(raw: bytes, name: str, line_number: int, summary: DataSummary) -
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"invalid UTF-8 at byte {exc.start}", file=name, line=line_number,
+        raise DataError(f"invalid UTF-8 at byte offset {exc.start}", file=name, line=line_number,
                         hint="save the file as UTF-8") from exc
     if not text.strip():
         return

@@ -40,7 +40,8 @@ def empty_status(state: str = "stopped") -> dict[str, Any]:
 def read_status(workspace: Workspace) -> dict[str, Any]:
     """Return the status; a missing or unreadable file reads as state "stopped" or "unknown".
 
-    A status whose ``daemon_pid`` is no longer alive reads as "stopped", with
+    A status whose ``daemon_pid`` is no longer alive reads as "stopped" (unless
+    it is "error" or "paused", which outlive the daemon), with
     the recorded state kept under ``recorded_state``.
     """
     try:
@@ -54,7 +55,7 @@ def read_status(workspace: Workspace) -> dict[str, Any]:
     if not isinstance(data, dict):
         return empty_status("unknown")
     status = {**empty_status(), **data}
-    if status["state"] not in ("stopped", "error") and not pid_alive(status.get("daemon_pid")):
+    if status["state"] not in ("stopped", "error", "paused") and not pid_alive(status.get("daemon_pid")):
         status["recorded_state"] = status["state"]
         status["state"] = "stopped"
     return status

@@ -219,6 +219,6 @@ def initial_status(spec: JobSpec) -> dict[str, Any]:
     job.update({"id": spec.job_id,
                 "file": data_file.relative_to(workspace_root).as_posix()
                 if data_file.is_relative_to(workspace_root) else str(data_file),
-                "started_at": job.get("started_at") or utc_now()})
+                "started_at": job.get("started_at") or utc_now(), "pid": os.getpid()})
     status["job"] = job
     return status

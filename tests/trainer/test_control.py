@@ -1,0 +1,77 @@
+"""Control requests and the status file, without a training job."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from safeshell.workspace import Workspace
+from trainer import control
+from trainer.status import MAX_HISTORY, read_status, write_status, empty_status
+
+
+def test_request_writes_control_file(workspace: Workspace) -> None:
+    request = control.request(workspace, "stop")
+    data = json.loads((workspace.control_dir / "stop").read_text())
+    assert data["request_id"] == request.request_id
+    assert control.read_request(workspace, "stop") == request
+
+
+def test_resume_releases_pause(workspace: Workspace) -> None:
+    control.request(workspace, "pause")
+    control.request(workspace, "resume")
+    assert not (workspace.control_dir / "pause").exists()
+    assert (workspace.control_dir / "resume").exists()
+
+
+def test_touched_file_counts_as_request(workspace: Workspace) -> None:
+    (workspace.control_dir / "skip").touch()
+    request = control.read_request(workspace, "skip")
+    assert request is not None and request.source == "file"
+
+
+def test_wait_without_daemon_returns_false(workspace: Workspace) -> None:
+    request = control.request(workspace, "stop")
+    assert control.wait_for_ack(workspace, "stop", 5.0, request_id=request.request_id) is False
+
+
+def test_wait_sees_acknowledgement(workspace: Workspace) -> None:
+    request = control.request(workspace, "pause")
+    status = empty_status("paused")
+    status["daemon_pid"] = os.getpid()
+    status["control"] = {"requested": "pause", "acknowledged": "pause", "at": "now", "request_id": request.request_id}
+    write_status(workspace, status)
+    assert control.wait_for_ack(workspace, "pause", 5.0, request_id=request.request_id) is True
+    assert control.wait_for_ack(workspace, "pause", 0.2, request_id="other") is False
+
+
+def test_missing_status_reads_stopped(workspace: Workspace) -> None:
+    status = read_status(workspace)
+    assert status["state"] == "stopped"
+    assert status["job"] is None
+
+
+def test_dead_daemon_status_reads_stopped(workspace: Workspace) -> None:
+    status = empty_status("training")
+    status["daemon_pid"] = 2**22 + 12345  # above the default pid_max, so never a live process
+    write_status(workspace, status)
+    seen = read_status(workspace)
+    assert seen["state"] == "stopped"
+    assert seen["recorded_state"] == "training"
+
+
+def test_corrupt_status_reads_unknown(workspace: Workspace) -> None:
+    workspace.status_file.parent.mkdir(parents=True, exist_ok=True)
+    workspace.status_file.write_text("{truncated")
+    assert read_status(workspace)["state"] == "unknown"
+
+
+def test_loss_history_bounded(workspace: Workspace) -> None:
+    status = empty_status("training")
+    status["daemon_pid"] = os.getpid()
+    for step in range(MAX_HISTORY * 3):
+        status["loss_history"].append([step, 1.0])
+        write_status(workspace, status)
+    history = read_status(workspace)["loss_history"]
+    assert len(history) <= MAX_HISTORY
+    assert history[-1] == [MAX_HISTORY * 3 - 1, 1.0]
