@@ -84,7 +84,7 @@ def parse_args(argv: list[str]) -> RunArgs | None:
                 raise UsageError("-c needs a command")
             text = argv[index + 1]
             positional = argv[index + 2:]
-            command = shlex.join(["bash", "-c", text, *positional]) if positional else text
+            command = shlex.join(["bash", "-c", text, *positional]) if positional else _host_command(text)
             return RunArgs(argv=["bash", "-c", text, *positional], command=command,
                            workspace=workspace, approval=approval)
         if argument == "--":
@@ -109,6 +109,19 @@ def parse_args(argv: list[str]) -> RunArgs | None:
             raise UsageError(f"unknown option {argument!r}")
         index += 1
     raise UsageError("missing command: use -c COMMAND or -- PROGRAM ARGS")
+
+
+def _host_command(text: str) -> str:
+    """Return the command inside a host's shell-prefix wrapper line, else ``text``.
+
+    Claude Code runs ``safeshell -c`` (CLAUDE_CODE_SHELL_PREFIX) with its own
+    preamble around the model's command; the policy decides on the command
+    itself and the whole line still runs (see safeshell.hooks.unwrap).
+    """
+    from safeshell.hooks.unwrap import unwrap_host_command
+
+    unwrapped = unwrap_host_command(text)
+    return text if unwrapped is None else unwrapped.command
 
 
 def main(argv: list[str]) -> int:

@@ -103,16 +103,12 @@ def _may_ask(call: ToolCall, verdict: Verdict, policy: object, is_shell: bool, e
 def _audit(workspace: Workspace, call: ToolCall, verdict: Verdict, shell: ShellAction | None) -> None:
     from safeshell import audit
 
-    primary = verdict.primary
-    audit.append(
+    audit.record_decision(
         workspace,
-        "decision",
-        source=f"hook:{call.host}",
+        verdict,
+        source="hook",
+        host=call.host,
         tool=call.tool,
-        decision=verdict.decision.label,
-        rule=primary.rule if primary else None,
-        path=primary.path if primary else None,
-        command=shell.command if shell else None,
+        command=shell.command[:4096] if shell else None,
         cwd=call.cwd,
-        policy_version=verdict.policy_version,
     )

@@ -137,6 +137,7 @@ def test_hook_writes_audit_entry_for_denial(workspace: Workspace, sample) -> Non
     decide(workspace, sample("claude-code", "write_policy"))
     entries = [json.loads(line) for line in workspace.audit_log.read_text().splitlines()]
     assert entries[-1]["event"] == "decision"
-    assert entries[-1]["source"] == "hook:claude-code"
+    assert entries[-1]["source"] == "hook"
+    assert entries[-1]["host"] == "claude-code"
     assert entries[-1]["decision"] == "deny"
     assert entries[-1]["rule"] == "guard-files"
