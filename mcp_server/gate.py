@@ -61,18 +61,26 @@ class Confirmation(BaseModel):
 
 
 @dataclass(frozen=True)
+class ShellCheck:
+    """A shell command inside a tool call, already decided by ``guard.check_command``."""
+
+    command: str
+    cwd: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
 class Plan:
     """What a call implies, computed before the policy check and without side effects.
 
     ``operations`` are the effects beyond the tool call itself; ``touched``
-    are the workspace paths named on the TOOL_CALL operation; ``verdicts``
-    are decisions already reached for part of the call (the shell analysis
-    of run_command) and are combined with the gate's own.
+    are the workspace paths named on the TOOL_CALL operation; ``shell`` is
+    the command a run_command call would run, with its verdict.
     """
 
     operations: tuple[Operation, ...] = ()
     touched: tuple[str, ...] = ()
-    verdicts: tuple[Verdict, ...] = ()
+    shell: ShellCheck | None = None
     data: Any = None
 
 
@@ -105,9 +113,12 @@ async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx
     logger.debug("tool %s: %s (%s)", spec.name, verdict.decision.label, verdict.primary.rule if verdict.primary else "-")
 
     if verdict.decision is Decision.ALLOW:
+        # Allowed reads are not audited: they change nothing, and training_status may be polled often.
+        if not spec.hints.read_only:
+            _audit_decision(call, verdict)
         return await spec.handler(call)
     if verdict.decision is Decision.DENY:
-        _audit_decision(call, verdict, outcome="rejected")
+        _audit_decision(call, verdict)
         return rejection_result(_rejection(call, verdict, request=None, message=_deny_message(call, verdict)))
 
     token = getattr(arguments, "approval_token", None)
@@ -120,9 +131,11 @@ async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx
             return outcome
         if outcome == "accept":
             call.approved_by = "elicitation"
-            _audit_decision(call, verdict, outcome="approved by elicitation")
+            _audit_event(call, "grant", by="MCP client confirmation (elicitation)", digest=subject.digest())
+            _audit_decision(call, verdict, approved=True)
             return await spec.handler(call)
         request = approvals.ensure_request(state.workspace, subject, verdict)
+        _audit_decision(call, verdict, request_id=request.id)
         message = (
             f"The confirmation for {spec.name} was {_past_tense(outcome)} in the client, so nothing ran. "
             f"A human can still approve request {request.id}."
@@ -130,11 +143,17 @@ async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx
         return rejection_result(_rejection(call, verdict, request=request, message=message))
 
     request = approvals.ensure_request(state.workspace, subject, verdict)
+    _audit_decision(call, verdict, request_id=request.id)
     return rejection_result(_rejection(call, verdict, request=request, message=_approval_message(call, verdict, request)))
 
 
 def decide(call: ToolCall) -> tuple[Subject, Verdict]:
-    """Return the subject an approval is bound to and the policy's verdict on it."""
+    """Return the subject an approval is bound to and the policy's verdict on it.
+
+    A shell command whose tool call the policy allows is decided, and
+    approved, exactly as ``safeshell -c`` would: same verdict, same subject,
+    so one approval request and token serve both.
+    """
     workspace = call.state.workspace
     arguments = canonical_arguments(call.arguments)
     tool_operation = Operation(
@@ -143,10 +162,13 @@ def decide(call: ToolCall) -> tuple[Subject, Verdict]:
         source=call.spec.name,
         detail={"tool": call.spec.name, "arguments": arguments},
     )
-    operations = (tool_operation, *call.plan.operations)
-    verdict = guard.check_operations(operations, workspace=workspace)
-    if call.plan.verdicts:
-        verdict = _combine((verdict, *call.plan.verdicts))
+    verdict = guard.check_operations((tool_operation, *call.plan.operations), workspace=workspace)
+
+    shell = call.plan.shell
+    if shell is not None:
+        if verdict.decision is Decision.ALLOW:
+            return approvals.shell_subject(workspace, shell.command, shell.cwd, shell.verdict), shell.verdict
+        verdict = _combine((verdict, shell.verdict))
     subject = Subject(
         kind="tool_call",
         workspace=str(workspace.root),
@@ -177,14 +199,16 @@ async def _run_with_token(call: ToolCall, subject: Subject, verdict: Verdict, to
         grant = approvals.redeem_token(workspace, subject, verdict, token)
     except TokenError as exc:
         request = approvals.ensure_request(workspace, subject, verdict)
+        _audit_decision(call, verdict, request_id=request.id)
         message = (
             f"The approval token was rejected ({exc.check}): {exc.message}. Nothing ran. "
-            f"Tokens are valid once, for exactly the call they were granted for."
+            "A token is valid once, for exactly the call it was granted for."
         )
         rejection = _rejection(call, verdict, request=request, message=message)
         rejection.token_check = exc.check
         return rejection_result(rejection)
-    call.approved_by = f"token {getattr(grant, 'request_id', '')}".strip()
+    call.approved_by = f"token for request {grant.request.id}"
+    _audit_decision(call, verdict, request_id=grant.request.id, approved=True)
     return await call.spec.handler(call)
 
 
@@ -299,17 +323,13 @@ def _past_tense(outcome: str) -> str:
     return {"decline": "declined", "cancel": "cancelled"}.get(outcome, outcome)
 
 
-def _audit_decision(call: ToolCall, verdict: Verdict, *, outcome: str) -> None:
-    primary = verdict.primary
-    try:
-        audit.append(
-            call.state.workspace,
-            "decision",
-            source="mcp",
-            tool=call.spec.name,
-            decision=verdict.decision.label,
-            rule=primary.rule if primary else None,
-            outcome=outcome,
-        )
-    except SafeshellError as exc:
-        logger.warning("audit log not appended for %s: %s", call.spec.name, exc.message)
+def _audit_decision(call: ToolCall, verdict: Verdict, **fields: Any) -> None:
+    """Append the decision to the audit log; an AuditError stops the call (fail closed)."""
+    shell = call.plan.shell
+    if shell is not None:
+        fields.update(command=shell.command[:4096], cwd=shell.cwd)
+    audit.record_decision(call.state.workspace, verdict, source="mcp", tool=call.spec.name, **fields)
+
+
+def _audit_event(call: ToolCall, event: str, **fields: Any) -> None:
+    audit.append(call.state.workspace, event, source="mcp", tool=call.spec.name, **fields)

@@ -18,17 +18,16 @@ import secrets
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 
 import anyio
 import anyio.abc
 import anyio.to_thread
 from pydantic import Field
 
-from mcp_server.gate import Plan, ToolCall
+from mcp_server.gate import Plan, ShellCheck, ToolCall
 from mcp_server.paths import resolve_inside
 from mcp_server.registry import Hints, ToolInput, ToolOutput, ToolSpec
-from safeshell import guard, undo, verify_after
+from safeshell import audit, guard, undo, verify_after
 from safeshell.workspace import Workspace
 
 MAX_COMMAND_CHARS = 65536
@@ -75,11 +74,6 @@ class CommandResult(ToolOutput):
     message: str
 
 
-@dataclass(frozen=True)
-class ShellPlan:
-    cwd: str
-
-
 class _Capture:
     """The tail of one output stream, at most OUTPUT_LIMIT_BYTES."""
 
@@ -110,23 +104,18 @@ def plan_run_command(call: ToolCall) -> Plan:
         raise ToolArgumentError("argument 'command': the command contains a NUL byte, which bash cannot receive")
     cwd = str(resolve_inside(workspace, arguments.cwd or str(workspace.root), argument="cwd"))
     verdict = guard.check_command(arguments.command, workspace=workspace, cwd=cwd)
-    return Plan(touched=(cwd,), verdicts=(verdict,), data=ShellPlan(cwd=cwd))
+    return Plan(touched=(cwd,), shell=ShellCheck(command=arguments.command, cwd=cwd, verdict=verdict))
 
 
 async def run_command(call: ToolCall) -> CommandResult:
     arguments: RunCommandInput = call.arguments  # type: ignore[assignment]
     workspace = call.workspace
-    shell: ShellPlan = call.plan.data
+    shell = call.plan.shell
+    if shell is None:  # plan_run_command always sets it
+        raise RuntimeError("run_command was planned without its shell check")
 
-    snapshot_text = None
     if call.approved_by is not None:
-        operations = [op for verdict in call.plan.verdicts for op in verdict.operations]
-        snapshot = await anyio.to_thread.run_sync(
-            lambda: undo.take_snapshot(
-                workspace, operations, snapshot_id=f"mcp-{secrets.token_hex(4)}", reason="before an approved MCP command"
-            )
-        )
-        snapshot_text = snapshot.restore_hint(workspace) if snapshot is not None else None
+        return await _run_approved(call, arguments, shell)
 
     record = await anyio.to_thread.run_sync(verify_after.take_record, workspace)
     try:
@@ -140,13 +129,55 @@ async def run_command(call: ToolCall) -> CommandResult:
             report = await anyio.to_thread.run_sync(
                 lambda: verify_after.verify_and_restore(record, critical_keys=critical)
             )
+            if report.changed:
+                audit.append(
+                    workspace,
+                    "restore",
+                    source="mcp",
+                    command=arguments.command[:4096],
+                    restored=report.restored,
+                    displaced=report.displaced,
+                    unrestorable=report.unrestorable,
+                    rollback_version=report.rollback_version,
+                    record_dir=str(report.record_dir) if report.record_dir else None,
+                )
 
-    if timed_out:
-        message = f"The command was terminated after {arguments.timeout_s} s."
-    else:
-        message = f"The command exited with status {exit_code}."
+    message = _outcome(arguments, exit_code, timed_out)
     if report.changed:
-        message += " " + verify_after.render_report(report, arguments.command)
+        message += "\n" + verify_after.render_report(report, arguments.command)
+    return CommandResult(
+        exit_code=exit_code,
+        timed_out=timed_out,
+        stdout=stdout.text(),
+        stderr=stderr.text(),
+        stdout_dropped_bytes=stdout.dropped,
+        stderr_dropped_bytes=stderr.dropped,
+        duration_s=round(duration, 3),
+        approved_by=None,
+        snapshot=None,
+        restored=[*report.restored, *report.displaced],
+        unrestorable=list(report.unrestorable),
+        rollback_version=report.rollback_version,
+        message=message,
+    )
+
+
+async def _run_approved(call: ToolCall, arguments: RunCommandInput, shell: ShellCheck) -> CommandResult:
+    """Run an approved command after a snapshot of what it touches; the snapshot is its undo."""
+    workspace = call.workspace
+    snapshot = await anyio.to_thread.run_sync(
+        lambda: undo.take_snapshot(
+            workspace,
+            shell.verdict.operations,
+            snapshot_id=f"mcp-{secrets.token_hex(4)}",
+            reason=f"before an approved MCP command ({call.approved_by}): {arguments.command[:200]}",
+        )
+    )
+    # NOTE: an approved command is not verified after it runs, as with 'safeshell -c':
+    # it was approved to change protected files.
+    exit_code, timed_out, stdout, stderr, duration = await _execute(
+        arguments.command, shell.cwd, arguments.timeout_s, workspace
+    )
     return CommandResult(
         exit_code=exit_code,
         timed_out=timed_out,
@@ -156,12 +187,18 @@ async def run_command(call: ToolCall) -> CommandResult:
         stderr_dropped_bytes=stderr.dropped,
         duration_s=round(duration, 3),
         approved_by=call.approved_by,
-        snapshot=snapshot_text,
-        restored=[*report.restored, *report.displaced],
-        unrestorable=list(report.unrestorable),
-        rollback_version=report.rollback_version,
-        message=message,
+        snapshot=snapshot.restore_hint(workspace) if snapshot is not None else None,
+        restored=[],
+        unrestorable=[],
+        rollback_version=None,
+        message=_outcome(arguments, exit_code, timed_out),
     )
+
+
+def _outcome(arguments: RunCommandInput, exit_code: int | None, timed_out: bool) -> str:
+    if timed_out:
+        return f"The command was terminated after {arguments.timeout_s} s."
+    return f"The command exited with status {exit_code}."
 
 
 async def _execute(
