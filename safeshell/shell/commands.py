@@ -115,7 +115,7 @@ def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin
     if spec is not None:
         return programs.apply(walker, program, spec, args, state, stdin, source=source)
     if program in semantics.NO_EFFECT:
-        return ""
+        return None  # no file effects, but an output the analysis does not know
     if "/" in name:
         return shells.run_script_path(walker, name, args, state, stdin, source=source)
     return None

@@ -85,6 +85,8 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
     located: list[str] = []
     for arg in args:
         if not arg.resolved:
+            if kind is K.READ:
+                continue  # NOTE: an unresolved read is not reported, so `cat "$X"` stays allowed
             ctx.emit(kind, source=source, resolved=False, detail={**(detail or {}), "operand": arg.source})
             continue
         if kind is K.DELETE:
@@ -116,6 +118,8 @@ def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: Sh
 
     if spec.action == "read":
         emit_paths(walker, K.READ, targets, state, source=source)
+        if name == "cat" and not targets and isinstance(stdin, str):
+            return stdin
         return None
     if spec.action == "operands":
         if spec.kind is None:
@@ -225,7 +229,7 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
 
             change_directory(walker, state, resolve_path(value.text, state.cwd) if value.resolved else None)
     if name == "flock":
-        code = parsed.values("-c", "--command")
+        code = [args[index + 1] for index, arg in enumerate(args[:-1]) if arg.text in ("-c", "--command")]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
     command = parsed.operands[wrapper.leading_operands :]

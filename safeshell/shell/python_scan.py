@@ -100,7 +100,7 @@ class _Scanner(ast.NodeVisitor):
             base = base.value
         if isinstance(base, ast.Name):
             return base.id in PATH_MODULES or self.imported.get(base.id) in PATH_MODULES
-        return isinstance(base, ast.Call) and _call_name(base.func) in PATH_MODULES
+        return False
 
     def visit_Call(self, node: ast.Call) -> None:
         self._classify(node)
