@@ -22,7 +22,7 @@ from safeshell.policy.model import (
     Rule,
     normalize_signal,
 )
-from safeshell.policy.paths import path_hits, resolve_rule_path
+from safeshell.policy.paths import DIRECT_HIT, NO_HIT, path_hits, resolve_rule_path
 from safeshell.policy.processes import kill_target_hit
 
 # Kinds that write content, so a move's destination is checked against them.
@@ -85,13 +85,15 @@ def _rule_match(
         return None
 
     path: str | None = None
-    if rule.paths:
-        if operation.resolved:
-            path = _first_hit(rule, operation, protected)
-            if path is None:
-                if kind is OperationKind.MOVE and rule.operations & _WRITE_KINDS:
-                    return _destination_match(rule, operation, protected)
-                return None
+    # An unresolved operation might reach a protected path, which is as
+    # uncertain as reaching it through a parent directory.
+    direct = operation.resolved
+    if rule.paths and operation.resolved:
+        path, direct = _first_hit(rule, operation, protected)
+        if path is None:
+            if kind is OperationKind.MOVE and rule.operations & _WRITE_KINDS:
+                return _destination_match(rule, operation, protected)
+            return None
     if rule.signals and operation.resolved:
         if normalize_signal(operation.detail.get("signal", "TERM")) not in rule.signals:
             return None
@@ -104,7 +106,7 @@ def _rule_match(
         # A change that does not list its keys is treated as touching all of them.
         if isinstance(changed, (list, tuple)) and not (set(map(str, changed)) & policy.critical_keys):
             return None
-    return _match(rule, operation, path)
+    return _match(rule, operation, path, direct=direct)
 
 
 def _unknown_program_match(
@@ -120,7 +122,7 @@ def _unknown_program_match(
         for raw_path in operation.paths:
             path = os.path.normpath(raw_path)
             for protected in resolved.get(rule.id, ()):
-                if path_hits(path, protected, kind=OperationKind.READ, exact=False):
+                if path_hits(path, protected, kind=OperationKind.READ, exact=False) != NO_HIT:
                     return Match(
                         rule=UNKNOWN_PROGRAM_RULE,
                         decision=decision,
@@ -160,26 +162,31 @@ def _destination_match(rule: Rule, operation: Operation, protected: tuple[str, .
         return None
     target = os.path.normpath(destination)
     for protected_path in protected:
-        if path_hits(target, protected_path, kind=OperationKind.WRITE, exact=rule.scope == "exact"):
+        if path_hits(target, protected_path, kind=OperationKind.WRITE, exact=rule.scope == "exact") != NO_HIT:
             return _match(rule, operation, target)
     return None
 
 
-def _first_hit(rule: Rule, operation: Operation, protected: tuple[str, ...]) -> str | None:
+def _first_hit(rule: Rule, operation: Operation, protected: tuple[str, ...]) -> tuple[str | None, bool]:
+    """Return the first path that hits the rule, preferring a direct hit, and whether it is direct."""
     exact = rule.scope == "exact"
     recursive = bool(operation.detail.get("recursive"))
+    parent_hit: str | None = None
     for raw_path in operation.paths:
         path = os.path.normpath(raw_path) if raw_path else raw_path
         for protected_path in protected:
-            if path_hits(path, protected_path, kind=operation.kind, exact=exact, recursive=recursive):
-                return path
-    return None
+            hit = path_hits(path, protected_path, kind=operation.kind, exact=exact, recursive=recursive)
+            if hit == DIRECT_HIT:
+                return path, True
+            if hit != NO_HIT and parent_hit is None:
+                parent_hit = path
+    return parent_hit, False
 
 
-def _match(rule: Rule, operation: Operation, path: str | None) -> Match:
+def _match(rule: Rule, operation: Operation, path: str | None, *, direct: bool = True) -> Match:
     return Match(
         rule=rule.id,
-        decision=rule.decision,
+        decision=rule.decision if direct or rule.indirect_decision is None else rule.indirect_decision,
         operation=operation,
         path=path,
         reason=rule.reason,

@@ -17,7 +17,7 @@ from safeshell.decision import Decision
 from safeshell.operations import OperationKind
 
 # Bump when the meaning of a compiled document changes, so old caches are rebuilt.
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2
 
 DEFAULT_SETTINGS: dict[str, str] = {
     "unknown_program_with_protected_path": "allow",
@@ -49,6 +49,9 @@ class Rule:
     hint: str = ""
     paths: tuple[str, ...] = ()
     scope: str = "tree"  # "tree": the path, everything below it, and its parents for delete/move
+    # The decision when the rule is reached only through a parent directory
+    # or by an unresolved operation; None means the same as ``decision``.
+    indirect_decision: Decision | None = None
     signals: frozenset[str] = frozenset()
     processes: ProcessSpec | None = None
     changed_keys_critical: bool = False
@@ -157,9 +160,11 @@ def compile_policy(
 def _compile_rule(raw: Mapping[str, Any]) -> Rule:
     processes = raw.get("processes")
     examples = raw.get("examples", {})
+    indirect = raw.get("indirect_decision")
     return Rule(
         id=raw["id"],
         decision=Decision.parse(raw["decision"]),
+        indirect_decision=Decision.parse(indirect) if indirect is not None else None,
         operations=frozenset(OperationKind(kind) for kind in raw["operations"]),
         reason=raw["reason"],
         hint=raw.get("hint", ""),

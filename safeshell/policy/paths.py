@@ -51,6 +51,11 @@ def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str]) -> str:
     return os.path.realpath(path)
 
 
+NO_HIT = 0
+DIRECT_HIT = 1  # the operation's path is the protected path or inside it
+PARENT_HIT = 2  # the operation deletes or moves a parent directory of the protected path
+
+
 def path_hits(
     operation_path: str,
     protected: str,
@@ -58,22 +63,24 @@ def path_hits(
     kind: OperationKind,
     exact: bool,
     recursive: bool = False,
-) -> bool:
-    """Return whether an operation of ``kind`` on ``operation_path`` affects ``protected``.
+) -> int:
+    """Return how an operation of ``kind`` on ``operation_path`` reaches ``protected``.
 
     With ``exact`` only the protected path itself matches. Otherwise the
-    protected path, anything below it, and, for deletes, moves and recursive
-    permission changes, any parent directory of it match.
+    protected path and anything below it match directly and, for deletes,
+    moves and recursive permission changes, any parent directory of it
+    matches as a parent hit.
     """
     if operation_path == protected:
-        return True
+        return DIRECT_HIT
     if exact:
-        return False
+        return NO_HIT
     if _is_below(operation_path, protected):
-        return True
+        return DIRECT_HIT
     if kind in RECURSIVE_KINDS or (kind is OperationKind.CHMOD and recursive):
-        return _is_below(protected, operation_path)
-    return False
+        if _is_below(protected, operation_path):
+            return PARENT_HIT
+    return NO_HIT
 
 
 def _is_below(path: str, directory: str) -> bool:

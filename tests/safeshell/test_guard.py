@@ -39,8 +39,11 @@ def env(tmp_path: Path, isolated_config_home: Path) -> dict[str, str]:
         ("cd current_model && rm model.safetensors", ("require_approval", "current-model")),
         ("bash -c 'rm -rf current_model'", ("require_approval", "current-model")),
         ("echo '{}' > config.json", ("require_approval", "config-file")),
-        ("rm -rf .", ("deny", "guard-files")),
-        ("rm safeshell.yaml", ("deny", "guard-files")),
+        ("rm -rf .", ("require_approval", "guard-files")),
+        ("rm safeshell.yaml", ("require_approval", "policy-file-removal")),
+        ("echo 'rules: []' > safeshell.yaml", ("deny", "policy-file")),
+        ("rm -rf .safeshell", ("deny", "guard-files")),
+        ('eval "$CLEANUP"', ("require_approval", "unresolved")),
         ("rm -rf /", ("deny", "catastrophic-target")),
         ("safeshell approve a1b2c3d4", ("deny", "approve-command")),
     ],
@@ -54,7 +57,8 @@ def test_check_command_decisions(
 
 def test_delete_of_workspace_by_absolute_path(workspace: Workspace, env: dict[str, str], tmp_path: Path) -> None:
     verdict = check_command(f"rm -rf {workspace.root}", workspace=workspace, cwd=str(tmp_path), env=env)
-    assert verdict.decision is Decision.DENY
+    assert verdict.decision is Decision.REQUIRE_APPROVAL
+    assert {match.rule for match in verdict.matches} >= {"guard-files", "current-model", "config-file"}
 
 
 def test_verdict_carries_policy_version(workspace: Workspace, env: dict[str, str]) -> None:

@@ -80,7 +80,7 @@ def test_require_approval_opens_request(workspace: Workspace, env: dict[str, str
 
 
 def test_deny_exit_status(workspace: Workspace, env: dict[str, str]) -> None:
-    status, data = check_json(workspace, env, "rm", "-f", "safeshell.yaml")
+    status, data = check_json(workspace, env, "truncate", "-s", "0", ".safeshell/audit.jsonl")
     assert status == exit_codes.DENIED
     assert data["decision"] == "deny"
     assert data["rule"] == "guard-files"
