@@ -18,10 +18,9 @@ from tests.safeshell.shell.corpus_fixture import build_fixture, corpus_cases
 CASES = corpus_cases()
 
 # Cases where the default policy decides more strictly than the corpus
-# expects: deleting the workspace root or all of it also deletes
-# safeshell.yaml (rule guard-files: deny), and an unresolved delete takes the
-# strictest delete rule (catastrophic-target: deny).
-POLICY_STRICTER = {"rm-dot-in-root", "rm-star-in-root", "var-unknown-rm"}
+# expects. The fixture's HOME is root/home, inside the workspace, so
+# `rm -rf *` there also deletes the home directory (catastrophic-target: deny).
+POLICY_STRICTER = {"rm-star-in-root"}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def corpus_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
 
 
 def _param(case: dict[str, Any]) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason="default policy denies; corpus expects require_approval")] if case["id"] in POLICY_STRICTER else []
+    marks = [pytest.mark.xfail(strict=True, reason="deletes the fixture's HOME: denied; corpus expects require_approval")] if case["id"] in POLICY_STRICTER else []
     return pytest.param(case, id=f"{case['file']}:{case['id']}", marks=marks)
 
 
