@@ -188,7 +188,7 @@ class Daemon:
             outcome = self._run_job(entry, config)
             if outcome.outcome == "stopped":
                 control.clear(self.workspace, "stop")
-                self._set_status("stopped", job=None)
+                self._set_status("stopped")
                 return exit_codes.OK
             if outcome.outcome == "held":
                 if self._hold(SafeshellError(outcome.error or "job held")):

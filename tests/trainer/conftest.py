@@ -22,7 +22,7 @@ from trainer.corpus import docstrings
 from trainer.status import read_status
 
 # Small enough for two busy CPU cores: each job trains for a few seconds.
-TINY_TRAINING = {"max_steps": 12, "save_steps": 4, "logging_steps": 2, "batch_size": 4, "max_length": 48,
+TINY_TRAINING = {"max_steps": 16, "save_steps": 4, "logging_steps": 2, "batch_size": 4, "max_length": 48,
                  "learning_rate": 0.002, "warmup_steps": 0}
 
 

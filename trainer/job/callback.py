@@ -135,6 +135,7 @@ class CheckpointMarkerCallback(TrainerCallback):
             checkpoints.write_marker(checkpoint, step=state.global_step, data_digest=context.spec.data_digest,
                                      args_digest=context.spec.args_digest, world_size=context.world_size)
             context.last_checkpoint = str(checkpoint)
+            context.status["job"].update({"step": state.global_step, "checkpoint": str(checkpoint)})
             if context.outcome in ("stopped", "paused"):
                 action = "stop" if context.outcome == "stopped" else "pause"
                 context.status["state"] = context.outcome

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,7 +60,8 @@ class MonitorServer(ThreadingHTTPServer):
         self.assets = assets.load()
         self.started_at = datetime.now(timezone.utc)
         self._rejected_controls = 0
-        self._rejected_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
         super().__init__((HOST, port), MonitorHandler)
 
     @property
@@ -73,9 +75,32 @@ class MonitorServer(ThreadingHTTPServer):
 
     def count_rejected_control(self) -> int:
         """Count one rejected control request; return the total so far."""
-        with self._rejected_lock:
+        with self._lock:
             self._rejected_controls += 1
             return self._rejected_controls
+
+    # Open keep-alive connections are tracked so that closing the server also
+    # ends them; otherwise their handler threads would go on answering.
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and end every open connection."""
+        super().server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
 
 
 @dataclass(frozen=True)
