@@ -42,11 +42,19 @@ def read_tree(directory: Path) -> dict[str, bytes]:
     return found
 
 
+def console_script(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
 def safeshell(*arguments: str, cwd: Path, env: dict[str, str] | None = None,
               timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the real safeshell command line in ``cwd``."""
+    """Run the real safeshell console script in ``cwd``.
+
+    Not ``python -m``: that puts ``cwd`` first on sys.path, where the
+    workspace's models/ directory would shadow the models package.
+    """
     return subprocess.run(
-        [sys.executable, "-m", "safeshell.cli.main", *arguments],
+        [console_script("safeshell"), *arguments],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from run_fixtures import MODEL_FILES, make_workspace, read_tree, safeshell
+from run_fixtures import MODEL_FILES, console_script, make_workspace, read_tree, safeshell
 
 from safeshell import audit
 from safeshell.cli import exit_codes
@@ -24,7 +24,7 @@ def workspace(tmp_path: Path) -> Workspace:
 
 def test_allowed_command_passes_through(workspace: Workspace) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "safeshell.cli.main", "-c", "read line; echo \"got $line\"; echo oops >&2; exit 7"],
+        [console_script("safeshell"), "-c", "read line; echo \"got $line\"; echo oops >&2; exit 7"],
         cwd=workspace.root,
         input="hello\n",
         capture_output=True,
@@ -59,7 +59,7 @@ def test_sigterm_forwarded_to_command_group(workspace: Workspace) -> None:
     # The command starts a background job, prints its pid and waits; SIGTERM to
     # safeshell must reach both the shell and the background job.
     process = subprocess.Popen(
-        [sys.executable, "-m", "safeshell.cli.main", "-c", "sleep 300 & echo $!; wait"],
+        [console_script("safeshell"), "-c", "sleep 300 & echo $!; wait"],
         cwd=workspace.root,
         stdout=subprocess.PIPE,
         text=True,
@@ -103,9 +103,9 @@ def test_rejected_command_does_not_run(workspace: Workspace) -> None:
 
 
 def test_denied_command_exits_121(workspace: Workspace) -> None:
-    result = safeshell("-c", "rm safeshell.yaml", cwd=workspace.root)
+    result = safeshell("-c", "rm -rf .safeshell", cwd=workspace.root)
     assert result.returncode == exit_codes.DENIED
-    assert workspace.policy_file.exists()
+    assert workspace.audit_log.exists()
     assert "No approval can allow this" in result.stderr
 
 

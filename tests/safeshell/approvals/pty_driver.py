@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 PROMPT = b"anything else cancels: "
 
@@ -22,7 +23,8 @@ class TerminalRun:
 
 
 def safeshell_argv(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "safeshell.cli.main", *arguments]
+    """Return the argv of the safeshell console script (``python -m`` would put the cwd on sys.path)."""
+    return [str(Path(sys.executable).parent / "safeshell"), *arguments]
 
 
 def run_in_terminal(argv: list[str], *, answer: str | None, cwd: str | None = None, timeout_s: float = 60.0) -> TerminalRun:
