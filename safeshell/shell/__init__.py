@@ -15,77 +15,24 @@ read-only commands that does not import tree-sitter.
 
 from __future__ import annotations
 
-import logging
-import os
-from typing import Mapping
-
-from safeshell.errors import AnalysisError
-from safeshell.shell.model import DEFAULT_LIMITS, Analysis, Limits, SimpleCommand
-from safeshell.shell.state import Context, LimitExceeded, ShellState
-
 __all__ = ["Analysis", "Limits", "SimpleCommand", "analyze"]
 
-logger = logging.getLogger(__name__)
+# Loaded on first use, so that importing safeshell.shell.quick stays cheap
+# (this module imports nothing, not even typing).
+_LAZY = {
+    "analyze": "safeshell.shell.analysis",
+    "Analysis": "safeshell.shell.model",
+    "Limits": "safeshell.shell.model",
+    "SimpleCommand": "safeshell.shell.model",
+}
 
 
-def analyze(
-    command: str,
-    *,
-    cwd: str,
-    env: Mapping[str, str],
-    home: str | None = None,
-    max_depth: int = 8,
-    limits: Limits = DEFAULT_LIMITS,
-) -> Analysis:
-    """Return every operation ``command`` would perform when run by bash in ``cwd``.
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'safeshell.shell' has no attribute {name!r}")
+    import importlib
 
-    ``env`` is the environment the command runs with; variables missing
-    from it have no static value. ``home`` defaults to ``env["HOME"]``.
-    ``max_depth`` bounds nesting of ``bash -c``, ``eval``, scripts and
-    function calls. Never raises for bad input: it fails closed instead.
-    """
-    if home is None:
-        home = env.get("HOME")
-    ctx = Context(env=env, home=home, limits=limits, max_depth=max_depth)
-    source = command if len(command) <= 200 else command[:200] + "..."
-
-    if not command.strip():
-        return ctx.analysis
-    if "\0" in command:
-        ctx.fail_closed("command contains a NUL byte, which bash cannot run as written", source=source)
-        return ctx.analysis
-    encoded = _encode(command)
-    if len(encoded) > limits.max_command_bytes:
-        ctx.fail_closed(f"command is longer than {limits.max_command_bytes} bytes", source=source)
-        return ctx.analysis
-
-    from safeshell.shell import parser
-    from safeshell.shell.walker import Walker
-
-    cwd = os.path.abspath(cwd)
-    variables: dict[str, str | None] = dict(env)
-    if home is not None:
-        variables["HOME"] = home
-    state = ShellState(cwd=cwd, variables=variables, oldpwd=env.get("OLDPWD"))
-    try:
-        root = parser.parse(encoded)
-        if root.has_error:
-            ctx.fail_closed("command does not parse as bash (unterminated quote or unknown syntax)", source=source)
-        Walker(ctx, depth=0).walk(root, state)
-    except LimitExceeded as exc:
-        ctx.fail_closed(str(exc), source=source)
-    except (RecursionError, MemoryError) as exc:
-        ctx.fail_closed(f"command is too deeply nested to analyze ({type(exc).__name__})", source=source)
-    except AnalysisError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a bug here must fail closed, never pass a command
-        logger.exception("shell analysis failed on %r", source)
-        ctx.fail_closed(f"analysis failed internally: {type(exc).__name__}: {exc}", source=source)
-    return ctx.analysis
-
-
-def _encode(command: str) -> bytes:
-    try:
-        return command.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return command.encode("utf-8", "surrogatepass")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value

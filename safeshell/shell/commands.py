@@ -14,7 +14,7 @@ from safeshell.operations import OperationKind
 from safeshell.shell import paths, programs, semantics, shells, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.model import SimpleCommand
-from safeshell.shell.state import ShellState
+from safeshell.shell.state import LimitExceeded, ShellState
 from safeshell.shell.words import Node, node_text
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ OUTPUT_OPERATORS = {">": "truncate", ">|": "truncate", "&>": "truncate", ">&": "
 def run_command_node(walker: "Walker", node: Node, state: ShellState, stdin: "Stdin", *, redirects: list[Node]) -> str | None:
     from safeshell.shell.walker import PIPED_UNKNOWN
 
+    if node.child_count > walker.ctx.limits.max_nodes:
+        raise LimitExceeded(f"a command has more than {walker.ctx.limits.max_nodes} words")
     source = node_text(node)
     assignments: list[Node] = []
     name_node: Node | None = None

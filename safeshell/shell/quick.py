@@ -13,63 +13,121 @@ than the full analysis would; a test compares the two on every corpus case.
 from __future__ import annotations
 
 import os
-from typing import Mapping
 
-from safeshell.operations import Operation, OperationKind
-from safeshell.shell.fields import Arg
-from safeshell.shell.paths import follow_paths
-from safeshell.shell.programs import parse_options
-from safeshell.shell.semantics import PROGRAMS
-
-# Programs whose table entry only reads its operands; none of them runs
-# another command or writes without an option listed in its write_options.
-READ_ONLY = frozenset({"cat", "head", "tail", "wc", "ls", "du", "df", "stat", "file", "grep", "egrep", "fgrep", "rg",
-                       "diff", "cmp", "md5sum", "sha256sum", "sha1sum", "nl", "tac", "realpath", "readlink", "tree"})
-NO_OPERATION = frozenset({"echo", "pwd", "true", "false", "date", "whoami", "id", "hostname", "uname", "nvidia-smi"})
+# program -> (options that take a value, operands to skip, options that cancel
+# the skip, options whose value is read). The same facts as in
+# safeshell.shell.semantics.PROGRAMS, copied because importing that table
+# costs more than this whole screen; a test checks that they agree.
+_GREP_VALUES = frozenset({"-e", "-f", "-m", "-A", "-B", "-C", "-d", "-D", "--regexp", "--file", "--max-count", "--context",
+                          "--after-context", "--before-context", "--include", "--exclude", "--exclude-dir", "--color", "--label"})
+_GREP = (_GREP_VALUES, 1, frozenset({"-e", "-f", "--regexp", "--file"}), frozenset({"-f", "--file"}))
+_PLAIN = (frozenset(), 0, frozenset(), frozenset())
+READ_ONLY: dict[str, tuple[frozenset[str], int, frozenset[str], frozenset[str]]] = {
+    "cat": _PLAIN, "tac": _PLAIN, "nl": _PLAIN, "wc": _PLAIN, "md5sum": _PLAIN, "sha1sum": _PLAIN, "sha256sum": _PLAIN,
+    "realpath": _PLAIN, "readlink": _PLAIN,
+    "head": (frozenset({"-n", "-c", "--lines", "--bytes"}), 0, frozenset(), frozenset()),
+    "tail": (frozenset({"-n", "-c", "-s", "--lines", "--bytes", "--pid", "--sleep-interval"}), 0, frozenset(), frozenset()),
+    "ls": (frozenset({"-I", "-w", "--ignore", "--hide", "--width", "--format", "--sort", "--time-style", "--color"}), 0, frozenset(), frozenset()),
+    "du": (frozenset({"-d", "-B", "-t", "--max-depth", "--block-size", "--threshold", "--exclude", "--time-style"}), 0, frozenset(), frozenset()),
+    "df": (frozenset({"-t", "-x", "-B", "--type", "--exclude-type", "--output", "--block-size"}), 0, frozenset(), frozenset()),
+    "stat": (frozenset({"-c", "-f", "--format", "--printf"}), 0, frozenset(), frozenset()),
+    "file": (frozenset({"-m", "-F"}), 0, frozenset(), frozenset()),
+    "diff": (frozenset({"-U", "-C", "--label", "-x", "--exclude", "-I"}), 0, frozenset(), frozenset()),
+    "cmp": (frozenset({"-i", "-n"}), 0, frozenset(), frozenset()),
+    "grep": _GREP, "egrep": _GREP, "fgrep": _GREP,
+}
+NO_OPERATION = frozenset({"echo", "pwd", "true", "false"})
 PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:+@%=")
 SEPARATORS = frozenset({"|", ";", "&&", "||"})
 NULL_REDIRECTS = frozenset({">/dev/null", "2>/dev/null", "2>&1", "&>/dev/null", "1>/dev/null"})
 
 
-def screen(command: str, *, cwd: str, env: Mapping[str, str], home: str | None = None) -> list[Operation] | None:
-    """Return the READ operations of a trivially read-only command, or None."""
+def screen(command: str, *, cwd: str, env: dict[str, str] | None, home: str | None = None) -> list | None:
+    """Return the READ operations (``Operation``) of a trivially read-only command, or None."""
+    reads = screen_reads(command, cwd=cwd, env=env, home=home)
+    if reads is None:
+        return None
+    from safeshell.operations import Operation, OperationKind
+
+    return [Operation(OperationKind.READ, paths, source=source) for source, paths in reads]
+
+
+def screen_reads(command: str, *, cwd: str, env: dict[str, str] | None, home: str | None = None) -> list[tuple[str, tuple[str, ...]]] | None:
+    """Return (source, paths read) per simple command of a trivially read-only command, or None.
+
+    Imports nothing beyond ``os``, for callers that must start fast.
+    """
     commands = _split(command)
     if commands is None:
         return None
-    approval_dirs = _approval_dirs(env, home)
-    operations: list[Operation] = []
+    approval_dirs = _approval_dirs(env or {}, home)
+    reads: list[tuple[str, tuple[str, ...]]] = []
     for argv in commands:
         if not argv:
             return None
         program = argv[0]
         if program in NO_OPERATION:
             continue
-        spec = PROGRAMS.get(program)
-        if program not in READ_ONLY or spec is None or spec.action != "read" or spec.write_options:
+        spec = READ_ONLY.get(program)
+        if spec is None:
             return None
-        args = [Arg(word, True, word) for word in argv[1:]]
-        parsed = parse_options(args, spec.value_options)
-        skip = 0 if parsed.has(*spec.skip_cancel_options) else spec.skip
-        targets = [*_option_values(parsed, spec.read_options), *parsed.operands[skip:]]
+        value_options, skip, cancel, read_options = spec
+        options, operands = _parse(argv[1:], value_options)
+        if any(name in cancel for name, _ in options):
+            skip = 0
+        targets = [value for name, value in options if name in read_options and value is not None] + operands[skip:]
         located: list[str] = []
         for target in targets:
-            found = follow_paths(target.text, cwd)
-            if found is None:
-                return None
-            located.extend(found)
+            path = os.path.normpath(target if os.path.isabs(target) else os.path.join(cwd, target))
+            if path.startswith("//"):
+                path = "/" + path.lstrip("/")
+            located.extend((path, os.path.realpath(path)))
         if any(path in approval_dirs or os.path.dirname(path) in approval_dirs for path in located):
             return None
         if located:
-            source = " ".join(argv)
-            operations.append(Operation(OperationKind.READ, tuple(dict.fromkeys(located)), source=source))
-    return operations
+            reads.append((" ".join(argv), tuple(dict.fromkeys(located))))
+    return reads
 
 
-def _option_values(parsed: object, names: frozenset[str]) -> list[Arg]:
-    values: list[Arg] = []
-    for name in sorted(names):
-        values.extend(parsed.values(name))  # type: ignore[attr-defined]
-    return values
+def _parse(args: list[str], value_options: frozenset[str]) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """Split GNU-style arguments like safeshell.shell.programs.parse_options does."""
+    options: list[tuple[str, str | None]] = []
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        text = args[index]
+        index += 1
+        if text == "-" or not text.startswith("-"):
+            operands.append(text)
+            continue
+        if text == "--":
+            operands.extend(args[index:])
+            break
+        if text.startswith("--"):
+            name, equals, value = text.partition("=")
+            if equals:
+                options.append((name, value))
+            elif name in value_options and index < len(args):
+                options.append((name, args[index]))
+                index += 1
+            else:
+                options.append((name, None))
+            continue
+        letters = text[1:]
+        for position, letter in enumerate(letters):
+            name = "-" + letter
+            rest = letters[position + 1 :]
+            if name in value_options:
+                if rest:
+                    options.append((name, rest))
+                elif index < len(args):
+                    options.append((name, args[index]))
+                    index += 1
+                else:
+                    options.append((name, None))
+                break
+            options.append((name, None))
+    return options, operands
 
 
 def _split(command: str) -> list[list[str]] | None:
@@ -136,8 +194,19 @@ def _tokens(command: str) -> list[str | None]:
     return tokens
 
 
-def _approval_dirs(env: Mapping[str, str], home: str | None) -> set[str]:
-    from safeshell.shell.state import _approval_key_paths
-
-    keys = _approval_key_paths(env, home)
-    return {os.path.dirname(key) for key in keys} | set(keys)
+def _approval_dirs(env: dict[str, str], home: str | None) -> set[str]:
+    """Return the directories the approval key may live in (as safeshell.shell.state finds them)."""
+    candidates: list[str] = []
+    for source in (env, os.environ):
+        explicit = source.get("SAFESHELL_APPROVAL_KEY")
+        if explicit:
+            candidates.append(explicit)
+        config_home = source.get("XDG_CONFIG_HOME")
+        if config_home:
+            candidates.append(os.path.join(config_home, "safeshell", "approval.key"))
+    for base in (home, env.get("HOME"), os.path.expanduser("~")):
+        if base:
+            candidates.append(os.path.join(base, ".config", "safeshell", "approval.key"))
+    keys = {os.path.abspath(candidate) for candidate in candidates}
+    keys |= {os.path.realpath(key) for key in keys}
+    return keys | {os.path.dirname(key) for key in keys}

@@ -39,6 +39,7 @@ def expand_words(walker: "Walker", nodes: list[Node], state: ShellState) -> list
     """Expand argument nodes into fields as bash does for a command's words."""
     args: list[Arg] = []
     for node in nodes:
+        walker.ctx.count_node()
         args.extend(expand_word(walker, node, state))
     return args
 
