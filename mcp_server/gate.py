@@ -19,6 +19,7 @@ The workspace and the approval key never come from tool arguments.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Sequence
@@ -106,8 +107,7 @@ class ToolCall:
 async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx: Context) -> HandlerResult:
     """Plan the call, put it through the policy, and run the handler when allowed."""
     call = ToolCall(state=state, spec=spec, arguments=arguments, ctx=ctx)
-    if spec.plan is not None:
-        call.plan = spec.plan(call)
+    call.plan = await make_plan(call)
 
     subject, verdict = decide(call)
     logger.debug("tool %s: %s (%s)", spec.name, verdict.decision.label, verdict.primary.rule if verdict.primary else "-")
@@ -145,6 +145,16 @@ async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx
     request = approvals.ensure_request(state.workspace, subject, verdict)
     _audit_decision(call, verdict, request_id=request.id)
     return rejection_result(_rejection(call, verdict, request=request, message=_approval_message(call, verdict, request)))
+
+
+async def make_plan(call: ToolCall) -> Plan:
+    """Run the tool's planning step (sync or async); a call without one is only its TOOL_CALL."""
+    if call.spec.plan is None:
+        return Plan()
+    plan = call.spec.plan(call)
+    if inspect.isawaitable(plan):
+        plan = await plan
+    return plan
 
 
 def decide(call: ToolCall) -> tuple[Subject, Verdict]:

@@ -95,8 +95,9 @@ class ToolSpec:
     hints: Hints
     handler: Handler
     # Computes the operations the call implies, before the policy check and
-    # without side effects; None for a call that is only its TOOL_CALL.
-    plan: Callable[["ToolCall"], "Plan"] | None = None
+    # without side effects (sync or async); None for a call that is only its
+    # TOOL_CALL. Input it rejects is rejected before any decision is made.
+    plan: Callable[["ToolCall"], "Plan | Awaitable[Plan]"] | None = None
 
 
 def build_tools(specs: Sequence[ToolSpec], bind: Callable[[ToolSpec, ToolInput, Context], Awaitable[Any]]) -> list[Tool]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from mcp_server.errors import ToolArgumentError
-from mcp_server.gate import ToolCall, decide
+from mcp_server.gate import ToolCall, decide, make_plan
 from mcp_server.paths import resolve_inside
 from mcp_server.registry import READ_ONLY, ToolInput, ToolOutput, ToolSpec
 from safeshell import approvals, guard
@@ -144,8 +144,7 @@ async def policy_check(call: ToolCall) -> PolicyCheckResult:
         raise ToolArgumentError(f"argument 'arguments' is invalid for {spec.name}: {exc}") from exc
     # The same planning and decision as a real call of that tool, without running it.
     dry_run = ToolCall(state=call.state, spec=spec, arguments=parsed, ctx=call.ctx)
-    if spec.plan is not None:
-        dry_run.plan = spec.plan(dry_run)
+    dry_run.plan = await make_plan(dry_run)
     _subject, verdict = decide(dry_run)
     return verdict_output(verdict, elicitation_allowed=_elicitation_allowed(call, verdict))
 

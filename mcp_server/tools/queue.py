@@ -15,6 +15,7 @@ from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpe
 from mcp_server.tools.training import NoArguments
 from safeshell.operations import Operation, OperationKind
 from safeshell.workspace import Workspace
+from trainer.data import DataSummary, validate_file
 from trainer.queue import Queue, QueueEntry
 
 T = TypeVar("T")
@@ -109,16 +110,20 @@ async def queue_list(call: ToolCall) -> QueueListing:
     return QueueListing(entries=[_item(call.workspace, entry) for entry in entries])
 
 
-def plan_queue_add(call: ToolCall) -> Plan:
+async def plan_queue_add(call: ToolCall) -> Plan:
     arguments: QueueAddInput = call.arguments  # type: ignore[assignment]
     path = resolve_file_inside(call.workspace, arguments.file, argument="file")
-    return Plan(touched=(str(path),), operations=(Operation(OperationKind.READ, (str(path),), source="queue_add"),), data=path)
+    # An invalid file (DataError naming the line) is rejected before the policy decides, so
+    # nothing is recorded or changed for it.
+    summary = await anyio.to_thread.run_sync(validate_file, path)
+    read = Operation(OperationKind.READ, (str(path),), source="queue_add")
+    return Plan(touched=(str(path),), operations=(read,), data=summary)
 
 
 async def queue_add(call: ToolCall) -> QueueChange:
     arguments: QueueAddInput = call.arguments  # type: ignore[assignment]
-    path: Path = call.plan.data
-    entry = await _with_queue(call.workspace, lambda queue: queue.add(path, arguments.priority))
+    summary: DataSummary = call.plan.data
+    entry = await _with_queue(call.workspace, lambda queue: queue.add(summary.path, arguments.priority, summary=summary))
     item = _item(call.workspace, entry)
     return QueueChange(entry=item, message=f"Queued {item.file} as entry {item.id} with priority {item.priority}.")
 

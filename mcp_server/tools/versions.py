@@ -161,10 +161,28 @@ async def version_restore(call: ToolCall) -> VersionChange:
 
 
 def plan_version_delete(call: ToolCall) -> Plan:
+    """Refuse what the store would refuse before a human is asked to approve it."""
     arguments: VersionChangeInput = call.arguments  # type: ignore[assignment]
+    target = arguments.version_id
     store = Store.for_workspace(call.workspace)
-    store.get(arguments.version_id)  # VersionNotFoundError before anything is decided
-    path = str(store.versions_dir / arguments.version_id)
+    store.get(target)  # VersionNotFoundError
+    if target == store.current_id():
+        raise ToolArgumentError(
+            f"version {target!r} is the current version and cannot be deleted",
+            hint="restore another version first (version_restore), then delete this one",
+        )
+    ids = store.version_ids()
+    if target == ids[-1]:
+        # NOTE: deletion goes through Store.prune, which always keeps the newest version.
+        raise ToolArgumentError(
+            f"version {target!r} is the newest version and cannot be deleted",
+            hint="the newest version is kept so the latest training result always has a record",
+        )
+    if target in store.pinned():
+        raise ToolArgumentError(
+            f"version {target!r} is pinned", hint=f"unpin it first with 'trainctl versions unpin {target}'"
+        )
+    path = str(store.versions_dir / target)
     return Plan(
         touched=(path,),
         operations=(Operation(OperationKind.DELETE, (path,), source="version_delete"),),
@@ -176,29 +194,13 @@ async def version_delete(call: ToolCall) -> VersionDeleted:
     target = arguments.version_id
 
     def delete(store: Store) -> VersionDeleted:
-        ids = store.version_ids()
-        if target == store.current_id():
-            raise ToolArgumentError(
-                f"version {target!r} is the current version and cannot be deleted",
-                hint="restore another version first (version_restore), then delete this one",
-            )
-        if ids and target == ids[-1]:
-            # NOTE: deletion goes through Store.prune, which always keeps the newest version.
-            raise ToolArgumentError(
-                f"version {target!r} is the newest version and cannot be deleted",
-                hint="the newest version is kept so the latest training result always has a record",
-            )
-        if target in store.pinned():
-            raise ToolArgumentError(
-                f"version {target!r} is pinned", hint=f"unpin it first with 'trainctl versions unpin {target}'"
-            )
         # prune() keeps the current, pinned, job-locked and protected versions
         # and refuses while any version fails verification.
-        removed = store.prune(keep=1, protected=set(ids) - {target})
+        removed = store.prune(keep=1, protected=set(store.version_ids()) - {target})
         if target not in removed:
             raise ToolArgumentError(
-                f"version {target!r} was not deleted: a running job uses it",
-                hint="wait for the job to finish (training_status), then retry",
+                f"version {target!r} was not deleted: it became current, pinned or used by a running job",
+                hint="check version_list and training_status, then retry",
             )
         return VersionDeleted(deleted=target, message=f"Deleted {target} and the objects no other version uses.")
 
