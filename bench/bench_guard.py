@@ -1,8 +1,9 @@
 """Benchmark the guard's decision time, in-process and as whole processes.
 
 (a) In-process: ``guard.check_command`` per command of the corpus in
-    tests/data/corpus/ (a built-in list when that folder is missing), after
-    one warm-up pass; reports p50 and p99 in milliseconds.
+    tests/data/corpus/ (a built-in list when it cannot be loaded), in the
+    corpus fixture workspace, after one warm-up pass. It reports p50 and p99
+    in milliseconds.
 (b) Whole process: ``safeshell check -- CMD`` and ``safeshell -c true``
     against ``python3 -I -S -c pass`` and ``bash -c true``, run interleaved
     round by round so machine noise hits all of them alike; reports medians
@@ -15,7 +16,6 @@ Targets: in-process p50 <= 0.5 ms; `safeshell check` median <= 3x python3 -I -S.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "tests" / "data" / "corpus"
+sys.path.insert(0, str(REPO))
 
 BUILTIN_COMMANDS = [
     "ls -la",
@@ -47,25 +47,31 @@ BUILTIN_COMMANDS = [
 ]
 
 
-def load_corpus() -> list[str]:
-    """Return the corpus commands: *.txt (one per line), *.jsonl ({"command"}), *.sh (whole file)."""
-    if not CORPUS.is_dir():
-        return list(BUILTIN_COMMANDS)
-    commands: list[str] = []
-    for path in sorted(CORPUS.rglob("*")):
-        if path.suffix == ".txt":
-            for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    commands.append(line)
-        elif path.suffix == ".jsonl":
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    record = json.loads(line)
-                    if isinstance(record, dict) and isinstance(record.get("command"), str):
-                        commands.append(record["command"])
-        elif path.suffix == ".sh":
-            commands.append(path.read_text(encoding="utf-8", errors="surrogateescape"))
-    return commands or list(BUILTIN_COMMANDS)
+def load_corpus() -> list[tuple[str, str]]:
+    """Return (command, cwd relative to the workspace) for every case of the corpus files."""
+    try:
+        from tests.safeshell.shell.corpus_fixture import corpus_cases
+    except ImportError:
+        return [(command, ".") for command in BUILTIN_COMMANDS]
+    cases = [(case["command"], case.get("cwd", ".")) for case in corpus_cases()]
+    return cases or [(command, ".") for command in BUILTIN_COMMANDS]
+
+
+def build_workspace(root: Path) -> dict[str, str]:
+    """Create the corpus fixture (or a plain workspace) under ``root``; return the case environment."""
+    from safeshell.cli.init_cmd import create_layout
+
+    root.mkdir(parents=True)
+    try:
+        from tests.safeshell.shell.corpus_fixture import build_fixture
+    except ImportError:
+        create_layout(root)
+        home = root / "home"
+        home.mkdir()
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
+    env = build_fixture(root)
+    create_layout(root)
+    return env
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -74,21 +80,21 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def bench_in_process(root: Path, env: dict[str, str], commands: list[str], rounds: int) -> dict[str, float]:
+def bench_in_process(root: Path, env: dict[str, str], cases: list[tuple[str, str]], rounds: int) -> dict[str, float]:
     from safeshell.guard import check_command
     from safeshell.workspace import Workspace
 
     workspace = Workspace(root=root)
-    for command in commands:  # warm-up: policy cache, tree-sitter parser, imports
-        check_command(command, workspace=workspace, cwd=str(root), env=env)
+    for command, cwd in cases:  # warm-up: policy cache, tree-sitter parser, imports
+        check_command(command, workspace=workspace, cwd=str(root / cwd), env=env)
     samples: list[float] = []
     for _ in range(rounds):
-        for command in commands:
+        for command, cwd in cases:
             started = time.perf_counter_ns()
-            check_command(command, workspace=workspace, cwd=str(root), env=env)
+            check_command(command, workspace=workspace, cwd=str(root / cwd), env=env)
             samples.append((time.perf_counter_ns() - started) / 1e6)
     return {
-        "commands": len(commands),
+        "commands": len(cases),
         "samples": len(samples),
         "p50_ms": percentile(samples, 0.50),
         "p99_ms": percentile(samples, 0.99),
@@ -98,7 +104,8 @@ def bench_in_process(root: Path, env: dict[str, str], commands: list[str], round
 
 def bench_processes(root: Path, env: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
     safeshell = str(Path(sys.executable).parent / "safeshell")
-    python3 = shutil.which("python3") or sys.executable
+    # The interpreter behind the venv, not a version-manager shim that is a script.
+    python3 = os.path.realpath(sys.executable)
     bash = shutil.which("bash") or "/bin/bash"
     variants = {
         "python3 -I -S -c pass": [python3, "-I", "-S", "-c", "pass"],
@@ -132,23 +139,18 @@ def main() -> int:
     parser.add_argument("--process-rounds", type=int, default=30, help="interleaved process rounds (default 30)")
     args = parser.parse_args()
 
-    from safeshell.cli.init_cmd import create_layout
-
     with tempfile.TemporaryDirectory(prefix="bench-guard-") as scratch:
-        root = (Path(scratch) / "ws").resolve()
-        create_layout(root)
-        (root / "current_model" / "model.safetensors").write_bytes(b"weights")
-        home = Path(scratch) / "home"
-        home.mkdir()
-        env = {
+        root = Path(scratch).resolve() / "ws"
+        case_env = build_workspace(root)
+        cases = load_corpus()
+        in_process = bench_in_process(root, case_env, cases, args.rounds)
+        process_env = {
             **os.environ,
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
+            "HOME": case_env["HOME"],
+            "XDG_CONFIG_HOME": str(Path(scratch) / "config"),
             "SAFESHELL_WORKSPACE": str(root),
         }
-        commands = load_corpus()
-        in_process = bench_in_process(root, env, commands, args.rounds)
-        processes = bench_processes(root, env, args.process_rounds)
+        processes = bench_processes(root, process_env, args.process_rounds)
 
     print(f"in-process check_command over {in_process['commands']} commands x {args.rounds} rounds:")
     print(f"  p50 {in_process['p50_ms']:.3f} ms   p99 {in_process['p99_ms']:.3f} ms   max {in_process['max_ms']:.1f} ms")

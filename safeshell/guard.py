@@ -69,7 +69,7 @@ def check_command_detailed(
     """
     policy = load_policy(workspace)
     environment = os.environ if env is None else env
-    operations, commands, problems = _analyze(command, cwd=cwd, env=environment)
+    operations, commands, problems = _analyze(command, cwd=cwd, env=environment, quick=not include_allow)
     matches = evaluate(policy, operations, root=str(workspace.root), env=environment, include_allow=include_allow)
 
     blocking = [match for match in matches if int(match.decision) > 0]
@@ -100,10 +100,21 @@ def check_operations(
 
 
 def _analyze(
-    command: str, *, cwd: str, env: Mapping[str, str]
+    command: str, *, cwd: str, env: Mapping[str, str], quick: bool = True
 ) -> tuple[list[Operation], list["SimpleCommand"], list[str]]:
-    """Run the shell analysis; on an internal failure, fail closed."""
+    """Run the shell analysis; on an internal failure, fail closed.
+
+    With ``quick``, plain read-only commands are first tried with the lexical
+    pre-screen, which skips importing tree-sitter but lists no simple commands.
+    """
     try:
+        if quick:
+            from safeshell.shell.quick import screen
+
+            reads = screen(command, cwd=cwd, env=dict(env), home=env.get("HOME"))
+            if reads is not None:
+                return list(reads), [], []
+
         from safeshell.shell import analyze
 
         analysis = analyze(command, cwd=cwd, env=env, home=env.get("HOME"))

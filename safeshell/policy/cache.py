@@ -5,8 +5,10 @@ document with the SHA-256 of every file it was built from: each file of the
 ``extends`` chain and the schema. It is valid while every one of those files
 still has that digest, so the hot path reads and hashes a few small files
 and never imports yaml or jsonschema. Within one process the compiled policy
-is also kept in memory, revalidated by the same digests (``stat`` times
-are too coarse to notice two quick edits of equal size).
+is also kept in memory and revalidated by ``stat`` (size, mtime, ctime,
+inode). File times are coarse (a few milliseconds on many filesystems), so,
+as git does for its index, a file modified within ``RACY_WINDOW_NS`` of the
+moment it was cached is compared by digest instead.
 The cache is JSON, never pickle, so a tampered cache cannot run code.
 """
 
@@ -16,6 +18,8 @@ import hashlib
 import json
 import logging
 import os
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +33,20 @@ logger = logging.getLogger(__name__)
 
 CACHE_NAME = "policy.json"
 
-_Digests = tuple[str | None, ...]
-_MEMORY: dict[str, tuple[_Digests, Policy]] = {}
+RACY_WINDOW_NS = 2_000_000_000
+
+_StatKey = tuple[tuple[int, int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    policy: Policy
+    stats: _StatKey
+    digests: tuple[str | None, ...]
+    racy: bool  # a source changed too close to caching for its stat to be trusted
+
+
+_MEMORY: dict[str, _Remembered] = {}
 
 
 def cache_file(workspace: Workspace) -> Path:
@@ -41,8 +57,10 @@ def load_policy(workspace: Workspace) -> Policy:
     """Return the workspace's compiled policy; raise :class:`PolicyError` when invalid."""
     root = str(workspace.root)
     remembered = _MEMORY.get(root)
-    if remembered is not None and _digests(remembered[1].source_files) == remembered[0]:
-        return remembered[1]
+    if remembered is not None and _still_valid(remembered):
+        if remembered.racy:
+            _MEMORY[root] = replace(remembered, racy=_is_racy(remembered.stats))
+        return remembered.policy
 
     if not workspace.policy_file.is_file():
         raise PolicyError(
@@ -55,7 +73,7 @@ def load_policy(workspace: Workspace) -> Policy:
     if policy is None:
         policy = compile_from_files(workspace.policy_file)
         _write_cache(workspace, policy)
-    _MEMORY[root] = (_digests(policy.source_files), policy)
+    _MEMORY[root] = _remember(policy)
     return policy
 
 
@@ -129,5 +147,33 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _digests(paths: tuple[str, ...]) -> _Digests:
-    return tuple(_digest(path) for path in paths)
+def _remember(policy: Policy) -> _Remembered:
+    stats = _stat_key(policy.source_files)
+    digests = tuple(_digest(path) for path in policy.source_files)
+    return _Remembered(policy=policy, stats=stats, digests=digests, racy=_is_racy(stats))
+
+
+def _is_racy(stats: _StatKey) -> bool:
+    horizon = time.time_ns() - RACY_WINDOW_NS
+    return any(modified >= horizon or changed >= horizon for _, _, modified, changed in stats)
+
+
+def _still_valid(remembered: _Remembered) -> bool:
+    stats = _stat_key(remembered.policy.source_files)
+    if stats != remembered.stats:
+        return False
+    if not remembered.racy:
+        return True
+    return tuple(_digest(path) for path in remembered.policy.source_files) == remembered.digests
+
+
+def _stat_key(paths: tuple[str, ...]) -> _StatKey:
+    key = []
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            key.append((-1, -1, -1, -1))
+            continue
+        key.append((status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+    return tuple(key)

@@ -111,3 +111,11 @@ def _load_in_subprocess(workspace: Workspace) -> dict[str, object]:
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     return json.loads(completed.stdout)
+
+
+def test_same_size_quick_edit_noticed(workspace: Workspace) -> None:
+    """Two edits of equal size within one timestamp tick differ only by content."""
+    workspace.policy_file.write_text("extends: default\ncritical_keys: [aaaa]\n")
+    assert "aaaa" in load_policy(workspace).critical_keys
+    workspace.policy_file.write_text("extends: default\ncritical_keys: [bbbb]\n")
+    assert "bbbb" in load_policy(workspace).critical_keys
