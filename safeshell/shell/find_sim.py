@@ -131,23 +131,23 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
             continue
         pending = [(root, base, 0)]
         while pending:
-            shown, real, depth = pending.pop()
+            display, real, depth = pending.pop()
             budget -= 1
             if budget < 0:
                 return None
-            if depth >= min_depth and _evaluate(tokens, shown, real, depth) is not False:
-                matches.append(shown)
+            if depth >= min_depth and _evaluate(tokens, display, real, depth) is not False:
+                matches.append(display)
             if os.path.isdir(real) and not os.path.islink(real) and (max_depth is None or depth < max_depth):
                 try:
                     names = sorted(os.listdir(real))
                 except OSError:
                     continue
                 for entry in reversed(names):
-                    pending.append((os.path.join(shown, entry), os.path.join(real, entry), depth + 1))
+                    pending.append((os.path.join(display, entry), os.path.join(real, entry), depth + 1))
     return matches
 
 
-def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bool | None:
+def _evaluate(tokens: list[str | None], display: str, real: str, depth: int) -> bool | None:
     """Evaluate the expression for one path: True, False or None (maybe)."""
     position = 0
 
@@ -157,7 +157,7 @@ def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bo
         while position < len(tokens) and tokens[position] in ("-o", "-or", ","):
             position += 1
             right = parse_and()
-            value = True if value is True or right is True else (None if value is None or right is None else False)
+            value = _either(value, right)
         return value
 
     def parse_and() -> bool | None:
@@ -167,7 +167,7 @@ def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bo
             if tokens[position] in ("-a", "-and"):
                 position += 1
             right = parse_not()
-            value = False if value is False or right is False else (None if value is None or right is None else True)
+            value = _both(value, right)
         return value
 
     def parse_not() -> bool | None:
@@ -192,7 +192,7 @@ def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bo
         if token in VALUE_TESTS:
             value = tokens[position] if position < len(tokens) else None
             position += 1
-            return _test(token, value, shown, real)
+            return _test(token, value, display, real)
         if token in ("-true", "-print", "-print0", "-ls", "-prune", "-quit", "-depth", "-xdev", "-mount", "-follow", "-noleaf", "-daystart", "-nowarn", "-ignore_readdir_race"):
             return True
         if token == "-false":
@@ -210,18 +210,36 @@ def _evaluate(tokens: list[str | None], shown: str, real: str, depth: int) -> bo
         return None
 
 
-def _test(test: str, value: str | None, shown: str, real: str) -> bool | None:
+def _either(left: bool | None, right: bool | None) -> bool | None:
+    """Three-valued OR: True wins, then unknown."""
+    if left is True or right is True:
+        return True
+    if left is None or right is None:
+        return None
+    return False
+
+
+def _both(left: bool | None, right: bool | None) -> bool | None:
+    """Three-valued AND: False wins, then unknown."""
+    if left is False or right is False:
+        return False
+    if left is None or right is None:
+        return None
+    return True
+
+
+def _test(test: str, value: str | None, display: str, real: str) -> bool | None:
     if value is None:
         return None
-    name = os.path.basename(shown.rstrip("/")) or shown
+    name = os.path.basename(display.rstrip("/")) or display
     if test == "-name":
         return fnmatch.fnmatchcase(name, value)
     if test == "-iname":
         return fnmatch.fnmatchcase(name.lower(), value.lower())
     if test in ("-path", "-wholename"):
-        return fnmatch.fnmatchcase(shown, value)
+        return fnmatch.fnmatchcase(display, value)
     if test in ("-ipath", "-iwholename"):
-        return fnmatch.fnmatchcase(shown.lower(), value.lower())
+        return fnmatch.fnmatchcase(display.lower(), value.lower())
     if test == "-type":
         checks = {"f": lambda: os.path.isfile(real) and not os.path.islink(real), "d": lambda: os.path.isdir(real) and not os.path.islink(real), "l": lambda: os.path.islink(real)}
         kinds = value.split(",")

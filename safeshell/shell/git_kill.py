@@ -46,7 +46,10 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         if text == "-C" and value is not None:
             state.cwd = resolve_path(value.text, state.cwd) if value.resolved else None
         if text.startswith("--work-tree"):
-            tree = text.split("=", 1)[1] if "=" in text else (value.text if value is not None else "")
+            if "=" in text:
+                tree = text.split("=", 1)[1]
+            else:
+                tree = value.text if value is not None else ""
             work_tree = resolve_path(tree, state.cwd)
         index += 2 if text in GIT_GLOBAL_VALUE_OPTIONS else 1
     if index >= len(args):
@@ -77,10 +80,11 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
             targets = rest[separator + 1 :]
         elif subcommand == "restore":
             targets = pathspecs
+        elif len(pathspecs) > 1:
+            targets = pathspecs[1:]  # `git checkout REV PATH...`
         else:
-            targets = [arg for arg in pathspecs[1:]] if len(pathspecs) > 1 else ([arg for arg in pathspecs if _is_path(arg, state)] if pathspecs else [])
-            if not targets:
-                targets = whole_tree
+            # `git checkout X` switches branches unless X names an existing path.
+            targets = [arg for arg in pathspecs if _is_path(arg, state)] or whole_tree
         emit_paths(walker, K.WRITE, targets or whole_tree, state, source=source)
     elif subcommand == "reset":
         if parsed.has("--hard", "--keep", "--merge"):
@@ -111,7 +115,7 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     targets: list[str] = []
     resolved = True
     index = 0
-    match = "pid" if name == "kill" else ("name" if name == "killall" else "pattern")
+    match = {"kill": "pid", "killall": "name"}.get(name, "pattern")
     value_options = {"kill": {"-n"}, "pkill": {"-u", "-U", "-g", "-G", "-P", "-t", "-F", "--pidfile", "--ns", "--nslist", "--uid", "--euid", "--group", "--parent", "--session", "-s", "--session", "--terminal"},
                      "killall": {"-u", "--user", "-o", "--older-than", "-y", "--younger-than", "-n", "--ns"}}[name]
     while index < len(args):

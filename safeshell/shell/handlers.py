@@ -149,9 +149,10 @@ def zip_(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
 
 
 def compress(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """gzip and friends replace FILE with FILE.gz (or back) unless told to keep it."""
+    """Report gzip, bzip2, xz and zstd replacing FILE with FILE.gz (or back) unless kept with -k or -c."""
     parsed = parse_options(args, _opts("-S", "--suffix", "-T", "--threads", "-o", "--output"))
-    if parsed.has("-c", "--stdout", "--to-stdout", "-k", "--keep", "-l", "--list", "-t", "--test") or name.endswith("cat"):
+    keeps_source = name in ("zstd", "unzstd") and not parsed.has("--rm")  # zstd keeps its input by default
+    if keeps_source or parsed.has("-c", "--stdout", "--to-stdout", "-k", "--keep", "-l", "--list", "-t", "--test"):
         emit_paths(walker, K.READ, parsed.operands, state, source=source)
         return None
     emit_paths(walker, K.DELETE, parsed.operands, state, source=source)

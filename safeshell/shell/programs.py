@@ -184,6 +184,7 @@ def _transfer(walker: "Walker", action: str, parsed: Parsed, state: ShellState, 
         if written is None:
             ctx.emit(overwrite_kind, source=source, resolved=False, detail={"operand": destination.text})
             continue
+        kind = overwrite_kind if os.path.lexists(written[0]) or written[0] in ctx.created_paths else K.CREATE
         if action == "move":
             moved = paths.delete_paths(item.text, state.cwd)
             if moved is None:
@@ -193,7 +194,6 @@ def _transfer(walker: "Walker", action: str, parsed: Parsed, state: ShellState, 
         if action == "link" and not parsed.has("-f", "--force") and not os.path.lexists(written[0]):
             ctx.emit(K.CREATE, written[:1], source=source)
             continue
-        kind = overwrite_kind if os.path.lexists(written[0]) or written[0] in ctx.created_paths else K.CREATE
         ctx.emit(kind, written if kind is not K.CREATE else written[:2], source=source)
 
 

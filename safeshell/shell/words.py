@@ -269,15 +269,11 @@ def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str:
             raise Unknown(node_text(node))
         return value
     if operator in (":-", "-", ":=", "=", ":?", "?"):
-        if value is None and name_node.type == "variable_name" and node_text(name_node) not in state.variables:
-            # Unset for this command's knowledge: the real environment may set it.
-            raise Unknown(node_text(node))
+        # A variable missing from the environment may still be set where the
+        # command runs, so its default is not known to apply.
         if value is None:
             raise Unknown(node_text(node))
-        empty_counts = operator.startswith(":")
-        if value and operator in (":-", "-", ":=", "=", ":?", "?"):
-            return value
-        if not empty_counts and operator in ("-", "=", "?"):
+        if value or not operator.startswith(":"):
             return value
         if operator in (":?", "?"):
             return ""  # bash aborts the command instead of running it
