@@ -123,7 +123,7 @@ def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str
         except IntegrationError as exc:
             rows.append((host.host, "read settings", "valid JSON", str(exc), False))
             continue
-        for command in hook_commands(settings, host.event, f" hook {host.host}"):
+        for command in hook_commands(settings, host.event, host.host):
             found += 1
             for probe in probes(workspace):
                 try:

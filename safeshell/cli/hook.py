@@ -8,12 +8,11 @@ call in every supported host.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
 import signal
 import sys
 from types import FrameType
+from typing import Iterable
 
 BLOCK_EXIT = 2
 
@@ -30,44 +29,64 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise _Timeout()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from safeshell.hooks import HOSTS
+USAGE = """usage: safeshell hook HOST [--workspace DIR]
 
-    parser = argparse.ArgumentParser(
-        prog="safeshell hook",
-        description="Decide on one assistant tool call (JSON payload on stdin) with the workspace policy.",
-    )
-    parser.add_argument("host", choices=sorted(HOSTS), help="the assistant whose hook contract to speak")
-    parser.add_argument(
-        "--workspace",
-        metavar="DIR",
-        help="workspace to protect (default: SAFESHELL_WORKSPACE, then the payload's cwd and its parents)",
-    )
-    return parser
+Decide on one assistant tool call (the host's JSON payload on stdin) with the
+workspace policy, and answer in the host's hook format.
+
+  HOST             claude-code, codex or gemini
+  --workspace DIR  the workspace to protect (default: SAFESHELL_WORKSPACE,
+                   then the payload's cwd and its parents)
+
+exit status: 0 answered (the decision is on stdout), 2 blocked (reason on stderr)
+"""
+
+
+def parse_args(argv: list[str], hosts: Iterable[str]) -> tuple[str, str | None] | None:
+    """Return (host, workspace), or ``None`` when the arguments are invalid.
+
+    Parsed by hand because argparse costs milliseconds on every tool call.
+    """
+    host: str | None = None
+    workspace: str | None = None
+    index = 0
+    while index < len(argv):
+        argument = argv[index]
+        if argument == "--workspace" and index + 1 < len(argv):
+            workspace = argv[index + 1]
+            index += 2
+            continue
+        if argument.startswith("--workspace="):
+            workspace = argument.split("=", 1)[1]
+        elif host is None and argument in hosts:
+            host = argument
+        else:
+            return None
+        index += 1
+    return None if host is None else (host, workspace)
 
 
 def main(argv: list[str]) -> int:
     from safeshell.hooks import HOSTS, run_hook
     from safeshell.hooks.payload import read_stdin
 
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
+    if argv and argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    parsed = parse_args(argv, HOSTS)
+    if parsed is None:
         # A misconfigured hook command must still block, not fail open.
-        return BLOCK_EXIT if exc.code else 0
-
-    # Without a handler, logging's last-resort handler would print warnings
-    # and tracebacks into the stderr that hosts show the assistant.
-    logging.getLogger("safeshell").addHandler(logging.NullHandler())
+        sys.stderr.write(f"safeshell hook: invalid arguments {argv!r}\n{USAGE}")
+        return BLOCK_EXIT
+    host, workspace = parsed
 
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(TIMEOUT_S)
     try:
         raw = read_stdin(sys.stdin.buffer)
-        answer = run_hook(args.host, raw, workspace=args.workspace, env=os.environ)
+        answer = run_hook(host, raw, workspace=workspace, env=os.environ)
     except _Timeout:
-        answer = HOSTS[args.host].render_block(
+        answer = HOSTS[host].render_block(
             f"safeshell: the hook did not finish within {TIMEOUT_S} s, so the call is blocked"
         )
     finally:

@@ -1,17 +1,24 @@
 """The absolute commands written into assistants' settings.
 
-Hooks run once per tool call, so they name the ``safeshell`` console script
-beside the running interpreter by its absolute path: resolving ``safeshell``
-through ``PATH`` can hit a version-manager shim that adds 100 ms or more to
-every call. Without a console script there, ``python -m`` with the absolute
-interpreter path is used.
+Hooks run once per tool call, so their command avoids every start-up cost
+that is not needed: the interpreter is named by its absolute path (resolving
+``python`` or ``safeshell`` through ``PATH`` can hit a version-manager shim
+that adds 100 ms or more), and it runs with ``-I -S`` and the import roots
+spelled out, which skips ``site`` and the ``.pth`` processing of the
+environment (an editable install's import finder alone costs tens of
+milliseconds). The MCP server, started once per session, uses its console
+script.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
+import sysconfig
 from pathlib import Path
+
+import safeshell
 
 
 def console_script(name: str) -> list[str]:
@@ -24,9 +31,32 @@ def console_script(name: str) -> list[str]:
 
 
 def hook_command(host: str, workspace: Path) -> str:
-    """Return the shell command line a host runs as its pre-tool-use hook."""
-    argv = [*console_script("safeshell"), "hook", host, "--workspace", str(workspace)]
-    return shlex.join(argv)
+    """Return the shell command line a host runs as its pre-tool-use hook.
+
+    The line contains ``HOST --workspace DIR`` and the word ``safeshell``, which
+    is how :func:`is_hook_command` recognises it later.
+    """
+    # Double quotes only, so shlex.join wraps the code in one pair of single quotes.
+    code = (
+        f"import sys;sys.path[:0]={json.dumps(import_roots())};"
+        'from safeshell.cli.main import main;sys.exit(main(["hook",*sys.argv[1:]]))'
+    )
+    return shlex.join([sys.executable, "-I", "-S", "-c", code, host, "--workspace", str(workspace)])
+
+
+def is_hook_command(command: str, host: str) -> bool:
+    """Tell whether a configured hook command runs ``safeshell hook HOST``."""
+    return "safeshell" in command and (f" hook {host} " in command or f" {host} --workspace " in command)
+
+
+def import_roots() -> list[str]:
+    """Return the directories the hook imports from: safeshell's own, then the libraries'."""
+    roots = [str(Path(safeshell.__file__).resolve().parent.parent)]
+    for key in ("purelib", "platlib"):
+        path = sysconfig.get_paths()[key]
+        if path not in roots:
+            roots.append(path)
+    return roots
 
 
 def mcp_server_entry(workspace: Path) -> dict[str, object]:

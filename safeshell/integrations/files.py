@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safeshell.errors import SafeshellError
+from safeshell.integrations.commands import is_hook_command
 
 SERVER_NAME = "safeshell"
 
@@ -94,10 +95,10 @@ def upsert_hook(
     event: str,
     group: dict[str, Any],
     *,
-    marker: str,
+    host: str,
     path: Path,
 ) -> bool:
-    """Add or update the hook group whose commands contain ``marker``.
+    """Add or update the hook group whose commands all run ``safeshell hook HOST``.
 
     ``settings["hooks"][event]`` is a list of ``{"matcher", "hooks": [...]}``
     groups (Claude Code, Codex and Gemini CLI share this shape). Groups of the
@@ -110,7 +111,8 @@ def upsert_hook(
             f"{str(path)!r}: hooks.{event} is a {type(groups).__name__}, expected a list; left untouched"
         )
     for index, existing in enumerate(groups):
-        if _group_commands(existing) and all(marker in command for command in _group_commands(existing)):
+        commands = _group_commands(existing)
+        if commands and all(is_hook_command(command, host) for command in commands):
             if existing == group:
                 return False
             groups[index] = group
@@ -119,12 +121,14 @@ def upsert_hook(
     return True
 
 
-def hook_commands(settings: dict[str, Any], event: str, marker: str) -> list[str]:
-    """Return every configured hook command for ``event`` that contains ``marker``."""
+def hook_commands(settings: dict[str, Any], event: str, host: str) -> list[str]:
+    """Return every configured hook command for ``event`` that runs ``safeshell hook HOST``."""
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict) or not isinstance(hooks.get(event), list):
         return []
-    return [command for group in hooks[event] for command in _group_commands(group) if marker in command]
+    return [
+        command for group in hooks[event] for command in _group_commands(group) if is_hook_command(command, host)
+    ]
 
 
 def _group_commands(group: Any) -> list[str]:

@@ -53,13 +53,12 @@ class InstallResult:
 
 def install_claude_code(workspace: Path, project: Path, env: Mapping[str, str]) -> InstallResult:
     result = InstallResult("claude-code")
-    marker = " hook claude-code "
     group = {
         "matcher": "*",
         "hooks": [{"type": "command", "command": commands.hook_command("claude-code", workspace), "timeout": HOOK_TIMEOUT_S}],
     }
     _merge_json(project / ".claude" / "settings.json", result, lambda data, path: upsert_hook(
-        data, "PreToolUse", group, marker=marker, path=path))
+        data, "PreToolUse", group, host="claude-code", path=path))
     _merge_json(project / ".mcp.json", result, lambda data, path: upsert_server(
         data, commands.mcp_server_entry(workspace), path=path))
     result.notes.append(
@@ -76,7 +75,7 @@ def install_codex(workspace: Path, project: Path, env: Mapping[str, str]) -> Ins
         "hooks": [{"type": "command", "command": commands.hook_command("codex", workspace), "timeout": HOOK_TIMEOUT_S}],
     }
     _merge_json(project / ".codex" / "hooks.json", result, lambda data, path: upsert_hook(
-        data, "PreToolUse", group, marker=" hook codex ", path=path))
+        data, "PreToolUse", group, host="codex", path=path))
     _merge_codex_toml(project / ".codex" / "config.toml", commands.mcp_server_entry(workspace), result)
     result.notes.append("Codex runs project hooks only in a trusted project after you trust them with /hooks")
     return result
@@ -95,7 +94,7 @@ def install_gemini(workspace: Path, project: Path, env: Mapping[str, str]) -> In
     }
 
     def merge(data: dict, path: Path) -> bool:
-        changed = upsert_hook(data, "BeforeTool", group, marker=" hook gemini ", path=path)
+        changed = upsert_hook(data, "BeforeTool", group, host="gemini", path=path)
         changed |= upsert_server(data, commands.mcp_server_entry(workspace), path=path)
         tools = child_object(data, "tools", path=path, where="")
         if tools.get("enableHooks") is False:

@@ -31,11 +31,11 @@ def test_model_delete_asks_in_default_mode(workspace: Workspace, sample) -> None
         "safeshell requires approval for this Bash call (rule current-model)")
 
 
-def test_policy_delete_denied(workspace: Workspace, sample) -> None:
-    answer = decide("claude-code", sample("claude-code", "bash_rm_policy"))
+def test_state_delete_denied(workspace: Workspace, sample) -> None:
+    answer = decide("claude-code", sample("claude-code", "bash_rm_state"))
     assert json.loads(answer.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "(rule guard-files)" in reason_of(answer)
-    assert "approve" not in reason_of(answer).split("Instead:")[0]
+    assert "safeshell approve" not in reason_of(answer)
 
 
 def test_shell_prefix_turns_ask_into_request(workspace: Workspace, sample) -> None:

@@ -32,7 +32,7 @@ def rule_text(workspace: Workspace, rule_id: str, verb: str, tool: str, path: Pa
 
 def test_write_policy_denied_exactly(workspace: Workspace, sample, hook_process) -> None:
     result = hook_process("claude-code", sample("claude-code", "write_policy"))
-    expected = claude_output("deny", rule_text(workspace, "guard-files", "denied", "Write",
+    expected = claude_output("deny", rule_text(workspace, "policy-file", "denied", "Write",
                                                workspace.root / "safeshell.yaml"))
     assert result.returncode == 0
     assert json.loads(result.stdout) == expected
@@ -122,7 +122,7 @@ def test_relative_mcp_path_resolves_against_cwd(workspace: Workspace) -> None:
                "tool_input": {"target": {"file": "safeshell.yaml"}, "text": "rules: []"}}
     output = json.loads(decide(workspace, payload).stdout)["hookSpecificOutput"]
     assert output["permissionDecision"] == "deny"
-    assert "(rule guard-files)" in output["permissionDecisionReason"]
+    assert "(rule policy-file)" in output["permissionDecisionReason"]
 
 
 def test_read_of_approval_key_denied(workspace: Workspace, isolated_config_home: Path) -> None:
@@ -140,4 +140,4 @@ def test_hook_writes_audit_entry_for_denial(workspace: Workspace, sample) -> Non
     assert entries[-1]["source"] == "hook"
     assert entries[-1]["host"] == "claude-code"
     assert entries[-1]["decision"] == "deny"
-    assert entries[-1]["rule"] == "guard-files"
+    assert entries[-1]["rule"] == "policy-file"

@@ -17,7 +17,7 @@ def decide(host: str, payload: dict) -> HookAnswer:
     return run_hook(host, json.dumps(payload).encode(), workspace=None, env={})
 
 
-def test_codex_patch_deleting_policy_denied(workspace: Workspace, sample, hook_process) -> None:
+def test_codex_patch_editing_policy_denied(workspace: Workspace, sample, hook_process) -> None:
     result = hook_process("codex", sample("codex", "apply_patch_policy"))
     output = json.loads(result.stdout)
     assert result.returncode == 0
@@ -25,7 +25,7 @@ def test_codex_patch_deleting_policy_denied(workspace: Workspace, sample, hook_p
     assert output["hookSpecificOutput"]["hookEventName"] == "PreToolUse"
     assert output["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert output["hookSpecificOutput"]["permissionDecisionReason"].startswith(
-        "safeshell denied this apply_patch call (rule guard-files)")
+        "safeshell denied this apply_patch call (rule policy-file)")
 
 
 def test_codex_patch_adding_notes_allowed(workspace: Workspace, sample) -> None:
@@ -74,7 +74,7 @@ def test_gemini_write_policy_denied(workspace: Workspace, sample, hook_process) 
     assert result.returncode == 0
     assert set(output) == {"decision", "reason"}
     assert output["decision"] == "deny"
-    assert output["reason"].startswith("safeshell denied this write_file call (rule guard-files)")
+    assert output["reason"].startswith("safeshell denied this write_file call (rule policy-file)")
 
 
 def test_gemini_critical_replace_denied(workspace: Workspace, sample) -> None:

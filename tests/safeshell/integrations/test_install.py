@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -26,18 +28,28 @@ def test_claude_code_settings_written(root: Path) -> None:
     result = install(root, "claude-code")
     settings = json.loads((root / ".claude" / "settings.json").read_text())
     mcp = json.loads((root / ".mcp.json").read_text())
-    script = console_script("safeshell")[0]
     assert settings == {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{
-        "type": "command", "command": f"{script} hook claude-code --workspace {root}", "timeout": 30}]}]}}
+        "type": "command", "command": hook_command("claude-code", root), "timeout": 30}]}]}}
     assert mcp == {"mcpServers": {"safeshell": {
         "command": console_script("safeshell-mcp")[0], "args": ["--workspace", str(root)]}}}
     assert result.files == [(root / ".claude" / "settings.json", "created"), (root / ".mcp.json", "created")]
 
 
 def test_commands_are_absolute(root: Path) -> None:
-    assert Path(console_script("safeshell")[0]).is_absolute()
     assert Path(console_script("safeshell-mcp")[0]).is_absolute()
-    assert hook_command("codex", root).startswith(console_script("safeshell")[0] + " ")
+    argv = shlex.split(hook_command("codex", root))
+    assert argv[:4] == [sys.executable, "-I", "-S", "-c"]
+    assert argv[5:] == ["codex", "--workspace", str(root)]
+
+
+def test_hook_command_runs_without_site(root: Path) -> None:
+    payload = json.dumps({"tool_name": "Write", "cwd": str(root), "tool_input": {
+        "file_path": str(root / "safeshell.yaml"), "content": "rules: []"}})
+    completed = subprocess.run(["bash", "-c", hook_command("claude-code", root)], input=payload,
+                               capture_output=True, text=True, check=False,
+                               env={"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]})
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 
 def test_user_entries_kept_and_rerun_idempotent(root: Path) -> None:
