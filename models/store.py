@@ -16,7 +16,6 @@ import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -565,6 +564,8 @@ def json_bytes(data: dict[str, Any]) -> bytes:
 @functools.cache
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries a model depends on, read without importing them."""
+    from importlib import metadata as importlib_metadata  # slow to import; needed only here
+
     found = {"python": sys.version.split()[0]}
     for name in LIBRARIES:
         try:
