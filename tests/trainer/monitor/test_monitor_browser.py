@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from monitor_workspace import HOSTILE_FILE_NAME, LOSS_HISTORY, fill_queue
+from monitor_workspace import HOSTILE_FILE_NAME, LOSS_HISTORY, fill_queue, write_training_status
 
 from safeshell import audit
 from safeshell.workspace import Workspace
@@ -195,6 +195,24 @@ def test_status_error_shown_then_cleared(training, serve, tab):
     training.workspace.status_file.write_text(good, encoding="utf-8")
     tab.page.wait_for_selector("#banner", state="hidden")
     assert tab.page.text_content("#state") == "training"
+    assert tab.errors == []
+
+
+def test_chart_handles_short_histories(training, serve, tab):
+    write_training_status(training.workspace, daemon_pid=os.getpid(), running_file=training.running_file,
+                          loss_history=[[5, 7.526]], eval_loss_history=[])
+    client = serve(training.workspace)
+    tab.page.goto(client.server.url)
+    tab.page.wait_for_selector("svg.chart g.series[data-series=train]")
+
+    assert tab.page.get_attribute("svg.chart g.series[data-series=train]", "data-points") == "1"
+    assert texts(tab.page, "svg.chart .x-tick") == ["5"]
+    assert tab.page.text_content(".legend-entry[data-series=eval]") == "eval loss: no values yet"
+
+    write_training_status(training.workspace, daemon_pid=os.getpid(), running_file=training.running_file,
+                          loss_history=[], eval_loss_history=[])
+    tab.page.wait_for_selector("svg.chart .chart-empty")
+    assert tab.page.text_content("#chart-count") == "0 logged steps"
     assert tab.errors == []
 
 

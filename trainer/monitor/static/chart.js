@@ -30,8 +30,9 @@
     return nice * power;
   }
 
-  function ticks(low, high, count) {
-    const step = niceStep(high - low, count);
+  // Tick values inside [low, high]; minStep keeps step ticks on whole numbers.
+  function ticks(low, high, count, minStep) {
+    const step = Math.max(niceStep(high - low, count), minStep || 0);
     const first = Math.ceil(low / step) * step;
     const values = [];
     for (let value = first; value <= high + step * 1e-9; value += step) {
@@ -147,11 +148,11 @@
       label.textContent = tickLabel(value, yTicks.step);
       grid.appendChild(label);
     }
-    const xTicks = ticks(stepLow, stepHigh, Math.max(2, Math.floor(plotWidth / 90)));
+    const xTicks = ticks(stepLow, stepHigh, Math.max(2, Math.floor(plotWidth / 90)), 1);
     for (const value of xTicks.values) {
       grid.appendChild(svg("line", { class: "x-grid", x1: x(value), x2: x(value), y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom }));
       const label = svg("text", { x: x(value), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", class: "tick x-tick" });
-      label.textContent = tickLabel(value, Math.max(1, xTicks.step));
+      label.textContent = tickLabel(value, xTicks.step);
       grid.appendChild(label);
     }
     chart.appendChild(grid);

@@ -397,7 +397,7 @@
       timeCell(backup.created_at),
       el("td", { className: backup.verified ? "verified nowrap" : "unverified nowrap", title: backup.verified_at ? formatTime(backup.verified_at) : null },
         backup.verified ? `✓ verified ${shortTime(backup.verified_at)}` : "✗ not verified"),
-      el("td", { className: "mono file" }, backup.target)));
+      el("td", { className: "mono file target" }, backup.target)));
     body.replaceChildren(table([["Backup"], ["Version"], ["Kind"], ["Created"], ["Verification"], ["Target"]], rows));
   }
 
