@@ -18,9 +18,8 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from safeshell.errors import AuditError
 from safeshell.workspace import Workspace
@@ -29,21 +28,19 @@ GENESIS = "0" * 64
 _TAIL_CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
-class AuditProblem:
+class AuditProblem(NamedTuple):
     """One break in the chain; ``line`` is 1-based in the file."""
 
     line: int
     message: str
 
 
-@dataclass(frozen=True)
-class AuditReport:
+class AuditReport(NamedTuple):
     """The result of :func:`verify`: ``ok`` when the whole chain holds."""
 
     path: str
     entries: int
-    problems: tuple[AuditProblem, ...] = field(default_factory=tuple)
+    problems: tuple[AuditProblem, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 from safeshell.decision import Verdict
 from safeshell.operations import Operation, OperationKind
@@ -32,8 +31,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["CommandCheck", "check_command", "check_command_detailed", "check_operations", "load_policy"]
 
 
-@dataclass(frozen=True)
-class CommandCheck:
+class CommandCheck(NamedTuple):
     """A command's verdict together with what the analysis saw (for explain)."""
 
     command: str
@@ -41,7 +39,7 @@ class CommandCheck:
     verdict: Verdict
     commands: tuple["SimpleCommand", ...] = ()
     problems: tuple[str, ...] = ()
-    allow_matches: tuple[Any, ...] = field(default=(), repr=False)
+    allow_matches: tuple[Any, ...] = ()
 
 
 def check_command(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from safeshell.cli import exit_codes
 
@@ -51,8 +50,7 @@ DECISION_EXIT = {
 }
 
 
-@dataclass
-class CheckArgs:
+class CheckArgs(NamedTuple):
     """Parsed options shared by ``check`` and ``explain``."""
 
     command: str

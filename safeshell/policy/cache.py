@@ -19,9 +19,8 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from policies import SCHEMA_FILE
 from safeshell import __version__
@@ -38,8 +37,7 @@ RACY_WINDOW_NS = 2_000_000_000
 _StatKey = tuple[tuple[int, int, int, int], ...]
 
 
-@dataclass(frozen=True)
-class _Remembered:
+class _Remembered(NamedTuple):
     policy: Policy
     stats: _StatKey
     digests: tuple[str | None, ...]
@@ -59,7 +57,7 @@ def load_policy(workspace: Workspace) -> Policy:
     remembered = _MEMORY.get(root)
     if remembered is not None and _still_valid(remembered):
         if remembered.racy:
-            _MEMORY[root] = replace(remembered, racy=_is_racy(remembered.stats))
+            _MEMORY[root] = remembered._replace(racy=_is_racy(remembered.stats))
         return remembered.policy
 
     if not workspace.policy_file.is_file():

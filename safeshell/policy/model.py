@@ -4,14 +4,18 @@ The effective policy is the merged, schema-valid JSON document of a whole
 ``extends`` chain (see :mod:`safeshell.policy.loader`). :func:`compile_policy`
 turns it into a :class:`Policy` without YAML or jsonschema, so the hot path
 can build one from the JSON cache alone.
+
+The records are typed NamedTuples, not dataclasses, because this module is
+imported once per guarded command and defining a dataclass costs about ten
+times as much as a NamedTuple at import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
 
 from safeshell.decision import Decision
 from safeshell.operations import OperationKind
@@ -30,16 +34,14 @@ UNKNOWN_PROGRAM_RULE = "unknown-program"
 UNRESOLVED_RULE = "unresolved"
 
 
-@dataclass(frozen=True)
-class ProcessSpec:
+class ProcessSpec(NamedTuple):
     """Which processes a kill rule protects: a pid file and command-line names."""
 
     pid_file: str | None = None
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One policy rule; every condition that is set must hold for a match."""
 
     id: str
@@ -61,8 +63,7 @@ class Rule:
     no_match_examples: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ToolRule:
+class ToolRule(NamedTuple):
     """The decision for one MCP tool, by tool name."""
 
     tool: str
@@ -77,8 +78,7 @@ class ToolRule:
         return TOOL_RULE_PREFIX + self.tool
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """A compiled, ready-to-evaluate policy.
 
     ``version`` is the SHA-256 of the canonical JSON of the effective policy,
@@ -92,8 +92,8 @@ class Policy:
     critical_keys: frozenset[str]
     settings: Mapping[str, str]
     source_files: tuple[str, ...]
-    document: Mapping[str, Any] = field(repr=False, default_factory=dict)
-    origins: Mapping[str, tuple[str, int]] = field(repr=False, default_factory=dict)
+    document: Mapping[str, Any] = MappingProxyType({})
+    origins: Mapping[str, tuple[str, int]] = MappingProxyType({})
 
     def rule(self, rule_id: str) -> Rule | ToolRule | None:
         """Return the rule or tool rule with ``rule_id`` (tool rules as ``tool:NAME``)."""

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from safeshell.policy.model import ProcessSpec
 
@@ -22,8 +22,7 @@ logger = logging.getLogger(__name__)
 PROC = "/proc"
 
 
-@dataclass(frozen=True)
-class ProtectedProcess:
+class ProtectedProcess(NamedTuple):
     pid: int
     command_line: str
     name: str  # the kernel's process name (comm), what pkill matches without -f
