@@ -69,7 +69,8 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     if not deletes and not commands:
         emit_paths(walker, K.READ, starts, state, source=source)
         if matches is not None and not writes:
-            return "".join(match + "\n" for match in matches)
+            separator = "\0" if any(arg.text == "-print0" for arg in expression) else "\n"
+            return "".join(match + separator for match in matches)
     return None
 
 

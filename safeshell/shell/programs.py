@@ -118,9 +118,7 @@ def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: Sh
 
     if spec.action == "read":
         emit_paths(walker, K.READ, targets, state, source=source)
-        if name == "cat" and not targets and isinstance(stdin, str):
-            return stdin
-        return None
+        return _static_read_output(walker, name, parsed, targets, state, stdin)
     if spec.action == "operands":
         if spec.kind is None:
             return None
@@ -138,6 +136,34 @@ def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: Sh
     if spec.action in ("copy", "move", "link"):
         _transfer(walker, spec.action, parsed, state, source=source, install_dirs=name == "install" and parsed.has("-d", "--directory"))
         return ""
+    return None
+
+
+def _static_read_output(walker: "Walker", name: str, parsed: Parsed, targets: list[Arg], state: ShellState, stdin: "Stdin") -> str | None:
+    """Return the output of ``cat``, ``basename`` and ``dirname`` when it is known statically."""
+    from safeshell.shell.shells import read_text_file
+    from safeshell.shell.words import resolve_path
+
+    if any(not arg.resolved for arg in targets) or (parsed.options and name == "cat"):
+        return None
+    if name == "cat":
+        if not targets:
+            return stdin if isinstance(stdin, str) else None
+        contents = []
+        for arg in targets:
+            path = resolve_path(arg.text, state.cwd)
+            text = None if path is None or path in walker.ctx.created_paths else read_text_file(walker.ctx, path)
+            if text is None:
+                return None
+            contents.append(text)
+        return "".join(contents)
+    if name == "basename" and targets:
+        base = os.path.basename(targets[0].text.rstrip("/")) or "/"
+        if len(targets) == 2 and base.endswith(targets[1].text) and base != targets[1].text:
+            base = base[: -len(targets[1].text)]
+        return base + "\n"
+    if name == "dirname" and targets:
+        return "".join((os.path.dirname(arg.text.rstrip("/")) or ".") + "\n" for arg in targets)
     return None
 
 

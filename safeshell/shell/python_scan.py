@@ -52,6 +52,8 @@ class _Scanner(ast.NodeVisitor):
         self.effects: list[Effect] = []
         self.literals: dict[str, str | None] = {}
         self.imported: dict[str, str] = {}  # local name -> module it came from
+        self.aliases: dict[str, str] = {}  # local name -> imported name (`from shutil import rmtree as r`)
+        self.path_names: set[str] = set()  # names bound to a Path(...) object
         for node in ast.walk(tree):
             self._collect(node)
         try:
@@ -63,11 +65,14 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 self.imported[alias.asname or alias.name] = node.module.split(".")[0]
+                self.aliases[alias.asname or alias.name] = alias.name
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 self.imported[alias.asname or alias.name] = alias.name.split(".")[0]
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
+            if self._is_path_object(node.value):
+                self.path_names.add(name)
             value = self._literal(node.value)
             if name in self.literals and self.literals[name] != value:
                 value = None
@@ -92,6 +97,13 @@ class _Scanner(ast.NodeVisitor):
                 return "/".join(part.rstrip("/") for part in parts if part is not None)
         return None
 
+    def _is_path_object(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Call):
+            return _call_name(node.func) in ("Path", "PurePath", "PosixPath")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return self._is_path_object(node.left)
+        return isinstance(node, ast.Name) and node.id in self.path_names
+
     def _receiver_is_path_module(self, func: ast.AST) -> bool:
         if not isinstance(func, ast.Attribute):
             return isinstance(func, ast.Name) and self.imported.get(func.id) in PATH_MODULES
@@ -110,6 +122,8 @@ class _Scanner(ast.NodeVisitor):
         name = _call_name(node.func)
         if name is None:
             return
+        if isinstance(node.func, ast.Name):
+            name = self.aliases.get(name, name)
         module_call = self._receiver_is_path_module(node.func)
         if name in DYNAMIC_CALLS and isinstance(node.func, ast.Name):
             self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
@@ -157,12 +171,13 @@ class _Scanner(ast.NodeVisitor):
         return None
 
     def _receiver_literal(self, func: ast.AST) -> str | None:
-        if isinstance(func, ast.Attribute):
+        """Return the literal path of a method's receiver when it is a Path object."""
+        if isinstance(func, ast.Attribute) and self._is_path_object(func.value):
             return self._literal(func.value)
         return None
 
     def _receiver_known_path(self, func: ast.AST) -> bool:
-        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and _call_name(func.value.func) in ("Path", "PurePath", "PosixPath")
+        return isinstance(func, ast.Attribute) and self._is_path_object(func.value)
 
     def _open(self, node: ast.Call, name: str) -> None:
         if isinstance(node.func, ast.Attribute) and not self._receiver_is_path_module(node.func):

@@ -124,7 +124,10 @@ class Walker:
                 # The right side runs only when the left side failed (a `cd`
                 # that did not happen), so it starts from the state before it.
                 alternative = before_left.copy()
-                outputs.append(self.walk(right, alternative, stdin))
+                left_output = outputs.pop()
+                right_output = self.walk(right, alternative, stdin)
+                # Only one side's output is printed, so it is known only when both agree.
+                outputs.append(left_output if left_output == right_output else None)
                 state.merge_from([state.copy(), alternative])
             else:
                 before_left = state.copy()

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from safeshell.shell import analyze
-
-
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("semantics").resolve()
-    (root / "d").mkdir()
-    (root / "d" / "f.txt").write_text("x")
-    (root / "a.txt").write_text("a")
-    (root / "b.txt").write_text("b")
-    (root / "repo" / ".git").mkdir(parents=True)
-    (root / "repo" / "src.py").write_text("print()")
-    os.symlink("d", root / "link")
-    return root
-
-
-def effects(command: str, root: Path, cwd: str = ".") -> set[tuple[str, str, bool]]:
-    analysis = analyze(command, cwd=str(root / cwd), env={"PATH": "/usr/bin:/bin", "HOME": str(root / "home")})
-    found = set()
-    for op in analysis.operations:
-        for path in op.paths or ("",):
-            relative = os.path.relpath(path, root) if path else ""
-            found.add((op.kind.value, relative, op.resolved))
-    return found
+from tests.safeshell.shell.conftest import Effects
 
 
 # (command, effects that must be present); paths relative to the fixture root.
@@ -85,8 +62,8 @@ PRESENT = [
 
 
 @pytest.mark.parametrize("command,expected", PRESENT, ids=[row[0] for row in PRESENT])
-def test_program_operations(command: str, expected: set[tuple[str, str, bool]], tree: Path) -> None:
-    found = effects(command, tree)
+def test_program_operations(command: str, expected: set[tuple[str, str, bool]], effects: Effects) -> None:
+    found = effects(command)
     assert expected <= found, found
 
 
@@ -99,8 +76,8 @@ READ_ONLY = [
 
 
 @pytest.mark.parametrize("command", READ_ONLY)
-def test_read_only_commands(command: str, tree: Path) -> None:
-    kinds = {kind for kind, _, _ in effects(command, tree)}
+def test_read_only_commands(command: str, effects: Effects) -> None:
+    kinds = {kind for kind, _, _ in effects(command)}
     assert kinds <= {"read"}
 
 
