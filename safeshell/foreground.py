@@ -16,14 +16,16 @@ a child stopped with Ctrl-Z stops safeshell too, so the calling shell's
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
-import subprocess
 import sys
 from types import FrameType
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+# Python ignores SIGPIPE and SIGXFSZ; a child must start with the defaults, as under bash.
+DEFAULT_IN_CHILD = (*FORWARDED_SIGNALS, signal.SIGPIPE, signal.SIGXFSZ)
 
 
 def run_foreground(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
@@ -42,28 +44,20 @@ def run_foreground(argv: Sequence[str], *, env: Mapping[str, str] | None = None)
             pass
 
     previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    environment = dict(os.environ if env is None else env)
     try:
-        preexec: Callable[[], None] | None = None
-        if terminal is not None:
-            preexec = lambda: _claim_terminal(terminal)  # noqa: E731 - runs in the forked child
         try:
-            process = subprocess.Popen(
-                list(argv),
-                env=None if env is None else dict(env),
-                close_fds=False,
-                process_group=None if preexec else 0,
-                preexec_fn=preexec,
-            )
+            pid = _spawn(list(argv), environment, terminal)
         except OSError as exc:
             # The shell's statuses: 127 command not found, 126 found but not executable.
             print(f"safeshell: {argv[0]}: {exc.strerror}", file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
-        child_pgid.append(process.pid)
+        child_pgid.append(pid)
         if terminal is not None:
-            _give_terminal(terminal, process.pid)
+            _give_terminal(terminal, pid)
         for signum in pending:
             forward(signum, None)
-        status = _wait(process.pid, terminal)
+        status = _wait(pid, terminal)
     finally:
         if terminal is not None:
             _give_terminal(terminal, os.getpgrp())
@@ -73,6 +67,41 @@ def run_foreground(argv: Sequence[str], *, env: Mapping[str, str] | None = None)
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.WEXITSTATUS(status)
+
+
+def _spawn(argv: list[str], env: dict[str, str], terminal: int | None) -> int:
+    """Start ``argv`` in a new process group; raise OSError when it cannot be executed.
+
+    posix_spawn is used where it can be (no terminal to hand over), because it
+    is cheaper than fork and needs no subprocess import on the hot path.
+    """
+    if terminal is None:
+        return os.posix_spawnp(argv[0], argv, env, setpgroup=0, setsigdef=DEFAULT_IN_CHILD)
+
+    # fork + exec, so the child takes the terminal before it can read from it.
+    error_reader, error_writer = os.pipe()  # both close on exec (PEP 446)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(error_reader)
+            _claim_terminal(terminal)
+            for signum in DEFAULT_IN_CHILD:
+                signal.signal(signum, signal.SIG_DFL)
+            os.execvpe(argv[0], argv, env)
+        except OSError as exc:
+            os.write(error_writer, str(exc.errno or 0).encode("ascii"))
+        finally:
+            os._exit(127)
+    os.close(error_writer)
+    try:
+        report = os.read(error_reader, 32)
+    finally:
+        os.close(error_reader)
+    if report:
+        os.waitpid(pid, 0)
+        number = int(report)
+        raise (FileNotFoundError if number == errno.ENOENT else OSError)(number, os.strerror(number))
+    return pid
 
 
 def _wait(pid: int, terminal: int | None) -> int:

@@ -4,22 +4,26 @@ Static analysis cannot see into every script or unknown program, so around
 each command it runs, safeshell takes a cheap record of the protected state
 and compares after:
 
-- every file under ``current_model/`` is hard-linked into
-  ``.safeshell/verify/<run id>/model/`` (no data is copied) and its inode,
-  size, mode and mtime are kept;
+- every file under ``current_model/`` is stat-ed (inode, size, mode, mtime,
+  ctime). A file whose stat matches its entry in the model store's
+  ``models/stat-cache.json`` is backed by a store object with a known
+  SHA-256 and needs nothing more; any other file is hard-linked into
+  ``.safeshell/verify/<run id>/model/`` (no data is copied). Hard links are
+  the fallback, not the rule, because creating one changes the file's ctime,
+  which makes the store's stat cache miss and the next snapshot re-hash it;
 - ``config.json`` and ``safeshell.yaml`` are kept in memory (a few KB);
 - the model store's pointer (``models/CURRENT``, ``models/events.jsonl``,
   ``models/swap.json``) is fingerprinted, so a change made through the store
   (checkout, rollback, the end of a training run) is told apart from a stray
   one.
 
-After the command, a deleted or replaced file is put back from its hard link
-(whatever took its place is moved into the record's ``displaced/``), a file
+After the command, a deleted or replaced file is put back from its store
+object (copied and re-hashed) or its hard link (whatever took its place is moved into the record's ``displaced/``), a file
 added to a non-empty model directory is moved there as well, ``config.json``
 is put back when a critical key changed (changes of other keys are what
 ``trainctl config set`` does and are kept), and ``safeshell.yaml`` is put back
 on any change. A file written in place shares its inode with the hard link,
-so it cannot be restored from the record: the report names it and the model
+so it cannot be restored from a link; the report names it and the model
 version to roll back to. The record is removed when nothing changed and kept
 (with the displaced files) when something did.
 """
@@ -33,7 +37,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import stat
 import time
 from dataclasses import dataclass, field
@@ -56,6 +59,7 @@ class FileState:
     mtime_ns: int
     mode: int
     linked: bool  # a hard link in the record keeps the content
+    digest: str | None = None  # SHA-256 of the store object with this content, if known
 
 
 @dataclass
@@ -107,17 +111,20 @@ def take_record(workspace: Workspace) -> Record:
         return record
 
     link_root = directory / "model"
+    known = _store_digests(workspace)
     for relative, entry_stat in _walk(model_root):
         if stat.S_ISDIR(entry_stat.st_mode):
             record.model_dirs.add(relative)
             continue
-        linked = _link_into(model_root / relative, link_root / relative, record)
+        digest = _backing_object(workspace, known.get(relative), entry_stat)
+        linked = False if digest else _link_into(model_root / relative, link_root / relative, record)
         record.model_files[relative] = FileState(
             inode=entry_stat.st_ino,
             size=entry_stat.st_size,
             mtime_ns=entry_stat.st_mtime_ns,
             mode=entry_stat.st_mode,
             linked=linked,
+            digest=digest,
         )
     return record
 
@@ -151,8 +158,11 @@ def verify_and_restore(record: Record, *, critical_keys: Iterable[str]) -> Verif
 
 
 def discard(record: Record) -> None:
-    """Remove the record's hard links and directory."""
-    shutil.rmtree(record.directory, ignore_errors=True)
+    """Remove the record's hard links and directory (none exists when every file was store-backed)."""
+    if record.directory.exists():
+        import shutil
+
+        shutil.rmtree(record.directory, ignore_errors=True)
 
 
 def render_report(report: VerifyReport, command: str) -> str:
@@ -226,6 +236,37 @@ def _read_optional(path: Path) -> bytes | None:
     except OSError as exc:
         logger.warning("cannot read %s for verify-after-execute: %s", path, exc)
         return None
+
+
+def _store_digests(workspace: Workspace) -> dict[str, list[object]]:
+    """Read the store's stat cache: relative path -> [size, mtime_ns, ctime_ns, inode, sha256]."""
+    try:
+        cache = json.loads((workspace.models_dir / "stat-cache.json").read_bytes())
+        files = cache["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return files if isinstance(files, dict) else {}
+
+
+def _backing_object(workspace: Workspace, entry: list[object] | None, status: os.stat_result) -> str | None:
+    """Return the SHA-256 of the store object holding this file's content, or None if unknown."""
+    if not isinstance(entry, list) or len(entry) != 5 or not stat.S_ISREG(status.st_mode):
+        return None
+    if entry[:4] != [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]:
+        return None
+    digest = entry[4]
+    if not isinstance(digest, str) or len(digest) != 64:
+        return None
+    try:
+        if os.stat(_object_path(workspace, digest)).st_size != status.st_size:
+            return None
+    except OSError:
+        return None
+    return digest
+
+
+def _object_path(workspace: Workspace, digest: str) -> Path:
+    return workspace.models_dir / "objects" / digest[:2] / digest
 
 
 def _store_marker(workspace: Workspace) -> tuple[object, ...]:
@@ -316,15 +357,19 @@ def _restore_model(record: Record, changes: list[_Change], report: VerifyReport)
         if change.kind == "added":
             _displace(record, model_root / change.path, shown, report)
             continue
-        if change.kind == "modified" or not record.model_files[change.path].linked:
+        state = record.model_files[change.path]
+        if change.kind == "modified" or not (state.linked or state.digest):
             report.unrestorable.append(shown)
             continue
         target = model_root / change.path
         if change.kind == "replaced":
             _displace(record, target, shown, report)
         try:
-            _put_back(record.directory / "model" / change.path, target)
-        except OSError as exc:
+            if state.linked:
+                _put_back(record.directory / "model" / change.path, target)
+            else:
+                _copy_object(_object_path(record.workspace, state.digest), state, target)
+        except (OSError, ValueError) as exc:
             logger.error("cannot restore %s: %s", target, exc)
             report.unrestorable.append(shown)
             continue
@@ -341,9 +386,32 @@ def _put_back(saved: Path, target: Path) -> None:
         os.replace(temporary, target)
         os.unlink(saved)
     else:
+        import shutil
+
         # The command moved it elsewhere, where it may still be written: copy.
         shutil.copy2(saved, temporary, follow_symlinks=False)
         os.replace(temporary, target)
+
+
+def _copy_object(source: Path, state: FileState, target: Path) -> None:
+    """Copy a store object to ``target``, re-hashing it; raise ValueError if its content is not ``state.digest``."""
+    import hashlib
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.safeshell-restore-{os.getpid()}")
+    digest = hashlib.sha256()
+    try:
+        with open(source, "rb") as reader, open(temporary, "wb") as writer:
+            while chunk := reader.read(1 << 20):
+                digest.update(chunk)
+                writer.write(chunk)
+        if digest.hexdigest() != state.digest:
+            raise ValueError(f"store object {source} does not match its name")
+        os.chmod(temporary, stat.S_IMODE(state.mode))
+        os.replace(temporary, target)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _restore_small_files(record: Record, names: list[str], report: VerifyReport) -> None:
@@ -368,6 +436,8 @@ def _restore_small_files(record: Record, names: list[str], report: VerifyReport)
 
 def _displace(record: Record, path: Path, shown: str, report: VerifyReport, *, record_only: bool = False) -> None:
     """Move ``path`` into the record's displaced/ (copy it there when ``record_only``)."""
+    import shutil
+
     destination = record.directory / "displaced" / shown
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -91,6 +91,20 @@ def _gone(pid: int) -> bool:
         os.close(pidfd)
 
 
+def test_command_reads_from_terminal(workspace: Workspace) -> None:
+    # On a terminal the command's process group becomes the foreground group,
+    # so reading the terminal does not stop it with SIGTTIN.
+    sys.path.insert(0, str(Path(__file__).parent / "approvals"))
+    try:
+        from pty_driver import run_in_terminal
+    finally:
+        sys.path.pop(0)
+    run = run_in_terminal([console_script("safeshell"), "-c", "printf 'name? '; read name; echo \"hi $name\""],
+                          answer="ada", cwd=str(workspace.root), prompt=b"name? ")
+    assert run.status == 0, run.output
+    assert "hi ada" in run.output
+
+
 def test_rejected_command_does_not_run(workspace: Workspace) -> None:
     result = safeshell("-c", "rm -rf current_model && touch ran", cwd=workspace.root)
 

@@ -37,18 +37,34 @@ def test_unchanged_state_leaves_no_record(workspace: Workspace) -> None:
     assert _verify_dir(workspace) == []
 
 
-def test_record_copies_no_data(workspace: Workspace) -> None:
-    record = verify_after.take_record(workspace)
+def test_store_backed_record_touches_nothing(workspace: Workspace) -> None:
     weights = workspace.current_model / "model.safetensors"
+    before = os.stat(weights)
+    record = verify_after.take_record(workspace)
+    assert not record.directory.exists()
+    assert all(state.digest and not state.linked for state in record.model_files.values())
+    verify_after.discard(record)
+    # ctime unchanged: the store's stat cache still matches, so no re-hash.
+    assert os.stat(weights).st_ctime_ns == before.st_ctime_ns
+
+
+def test_drifted_file_hard_linked(workspace: Workspace) -> None:
+    weights = workspace.current_model / "model.safetensors"
+    weights.write_bytes(b"drifted from v001")
+    record = verify_after.take_record(workspace)
     linked = record.directory / "model" / "model.safetensors"
     assert os.stat(linked).st_ino == os.stat(weights).st_ino
+    assert record.model_files["model.safetensors"].digest is None
     verify_after.discard(record)
     assert os.stat(weights).st_nlink == 1
 
 
-def test_deleted_model_restored(workspace: Workspace) -> None:
+@pytest.mark.parametrize("record_version", [True, False], ids=["store-backed", "hard-linked"])
+def test_deleted_model_restored(tmp_path: Path, record_version: bool) -> None:
     import shutil
 
+    workspace = make_workspace(tmp_path / "ws", record_version=record_version)
+    modes = {name: os.stat(workspace.current_model / name).st_mode for name in MODEL_FILES}
     report = _verify(workspace, lambda: shutil.rmtree(workspace.current_model))
 
     assert read_tree(workspace.current_model) == MODEL_FILES
@@ -56,6 +72,7 @@ def test_deleted_model_restored(workspace: Workspace) -> None:
     assert report.unrestorable == []
     # Restored files share their inode with nothing else.
     assert {os.stat(workspace.current_model / name).st_nlink for name in MODEL_FILES} == {1}
+    assert {name: os.stat(workspace.current_model / name).st_mode for name in MODEL_FILES} == modes
 
 
 def test_moved_model_restored_as_copy(workspace: Workspace) -> None:

@@ -27,8 +27,10 @@ def safeshell_argv(*arguments: str) -> list[str]:
     return [str(Path(sys.executable).parent / "safeshell"), *arguments]
 
 
-def run_in_terminal(argv: list[str], *, answer: str | None, cwd: str | None = None, timeout_s: float = 60.0) -> TerminalRun:
-    """Run ``argv`` on a new pty; once the approval prompt appears, type ``answer`` and Enter."""
+def run_in_terminal(
+    argv: list[str], *, answer: str | None, cwd: str | None = None, prompt: bytes = PROMPT, timeout_s: float = 60.0
+) -> TerminalRun:
+    """Run ``argv`` on a new pty; once ``prompt`` appears, type ``answer`` and Enter."""
     pid, master = pty.fork()
     if pid == 0:  # the child: the pty is its controlling terminal and stdio
         try:
@@ -57,7 +59,7 @@ def run_in_terminal(argv: list[str], *, answer: str | None, cwd: str | None = No
             if not chunk:
                 break
             output.extend(chunk)
-            if not answered and output.endswith(PROMPT):
+            if not answered and output.endswith(prompt):
                 os.write(master, answer.encode() + b"\r")
                 answered = True
     finally:
