@@ -3,8 +3,8 @@
 Built on the standard library's :class:`ThreadingHTTPServer` and bound to
 127.0.0.1 only. Every request passes the Host/Origin check first (see
 :mod:`trainer.monitor.security`); control requests also need the per-start
-secret. Unknown paths answer 404, known paths with another method 405 with an
-``Allow`` header, source failures 500 with a JSON ``error`` and ``hint``.
+secret. Unknown paths get 404, known paths with another method 405 with an
+``Allow`` header, and source failures 500 with a JSON ``error`` and ``hint``.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class MonitorServer(ThreadingHTTPServer):
             return self._rejected_controls
 
     # Open keep-alive connections are tracked so that closing the server also
-    # ends them; otherwise their handler threads would go on answering.
+    # ends them. Their handler threads would otherwise keep serving requests.
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._lock:
             self._connections.add(request)
@@ -150,7 +150,7 @@ class MonitorHandler(BaseHTTPRequestHandler):
         self._handle("PATCH")
 
     def do_OPTIONS(self) -> None:
-        # No CORS preflight is ever answered positively: only the monitor's
+        # CORS preflight requests always get 405, because only the monitor's
         # own page, which is same-origin, may call the API.
         self._handle("OPTIONS")
 

@@ -1,4 +1,4 @@
-"""A stand-in training daemon that only answers control requests.
+"""A stand-in training daemon that only acknowledges control requests.
 
 Run as ``python ack_daemon.py WORKSPACE``. It records its pid in the status
 file, prints ``ready``, then acknowledges each control request the way the

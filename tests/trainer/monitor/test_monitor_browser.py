@@ -143,7 +143,7 @@ def test_page_renders_training_and_pauses(training, serve, ack_daemon, tab):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
 
-    # Pause: the daemon acknowledges and the page says so.
+    # Pause: the daemon acknowledges and the page shows it.
     page.click("button[data-action=pause]")
     page.wait_for_selector("#control-feedback[data-state=acknowledged]")
     assert page.text_content("#control-feedback").startswith("The daemon acknowledged pause at ")
@@ -229,7 +229,7 @@ def test_large_queue_is_paged(empty_workspace, serve, tab):
     tab.page.click("#queue-pager button:has-text('Next')")
     tab.page.wait_for_selector("#queue-pager:has-text('showing 101–200 of 10,000')")
     assert tab.page.text_content("#queue-body tbody tr td.file") == "inbox/bulk-00100.jsonl"
-    # The other panels of an empty workspace say so instead of staying blank.
+    # The other panels of an empty workspace show a message instead of staying blank.
     assert tab.page.text_content("#versions-body") == "No versions yet. 'trainctl init-model' records the first one."
     assert tab.page.text_content("#state") == "stopped"
     assert tab.errors == []

@@ -26,8 +26,10 @@
     const raw = span / Math.max(1, count);
     const power = Math.pow(10, Math.floor(Math.log10(raw)));
     const fraction = raw / power;
-    const nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
-    return nice * power;
+    for (const nice of [1, 2, 5]) {
+      if (fraction <= nice) return nice * power;
+    }
+    return 10 * power;
   }
 
   // Tick values inside [low, high]; minStep keeps step ticks on whole numbers.

@@ -50,7 +50,7 @@
     }
   }
 
-  // Builds an element; children that are strings or numbers become text nodes.
+  // Build an element. Children that are strings or numbers become text nodes.
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
@@ -85,7 +85,7 @@
       `${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
   }
 
-  // Compact local time for table cells ("Dec 4, 19:50"); the full time is in the title.
+  // Compact local time for table cells ("Dec 4, 19:50"). The full time is in the title.
   function shortTime(iso) {
     if (!iso) return "–";
     const moment = new Date(iso);
@@ -310,8 +310,8 @@
   function updateControlFeedback(status) {
     if (!pendingControl) return;
     const control = status.control || {};
-    // The acknowledgement names the request it answers; an older one without
-    // an id counts only when it is newer than the request.
+    // The acknowledgement carries the id of the request it acknowledges. One
+    // without an id counts only when it is newer than the request.
     let answers;
     if (control.request_id && pendingControl.requestId) {
       answers = control.request_id === pendingControl.requestId;
