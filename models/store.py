@@ -200,10 +200,12 @@ class Store:
             return self._snapshot_locked(reason=reason, metadata=metadata or {})
 
     def _snapshot_locked(self, *, reason: str, metadata: dict[str, Any]) -> Version:
-        entries, cache = scan.record_directory(self.current_model, self.objects, self._read_cache())
+        old_cache = self._read_cache()
+        entries, cache = scan.record_directory(self.current_model, self.objects, old_cache)
         current = self.current()
         if current is not None and tuple(entries) == current.files:
-            self._write_cache(current.id, cache)
+            if cache != old_cache:
+                self._write_cache(current.id, cache)
             logger.debug("current_model/ matches %s; no new version", current.id)
             return current
 
