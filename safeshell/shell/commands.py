@@ -107,6 +107,11 @@ def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin
         return builtin(walker, args, state, stdin, source)
     if program in semantics.WRAPPERS:
         return programs.unwrap(walker, program, args, state, stdin, source=source, prefix=prefix)
+    if program in semantics.RUNNERS and args and args[0].text in ("run", "exec"):
+        parsed = programs.parse_options(args[1:], semantics.RUNNERS[program], stop_at_operand=True)
+        return run_argv(walker, parsed.operands, state.copy(), stdin, source=source)
+    if program in semantics.PYTHON_LAUNCHERS:
+        return shells.run_python_launcher(walker, program, args, state, stdin, source=source)
     if program in semantics.SHELLS:
         return shells.run_shell(walker, program, args, state, stdin, source=source)
     if program.startswith(semantics.PYTHONS_PREFIX) or program in ("perl", "node", "nodejs", "ruby", "deno", "bun"):

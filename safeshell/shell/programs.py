@@ -254,10 +254,12 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
             from safeshell.shell.words import resolve_path
 
             change_directory(walker, state, resolve_path(value.text, state.cwd) if value.resolved else None)
-    if name == "flock":
+    if name in ("flock", "su"):
         code = [args[index + 1] for index, arg in enumerate(args[:-1]) if arg.text in ("-c", "--command")]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
+        if name == "su":
+            return ""  # an interactive login shell: nothing in the command runs
     command = parsed.operands[wrapper.leading_operands :]
     if name == "flock" and not command:
         return ""

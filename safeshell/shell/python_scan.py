@@ -30,6 +30,10 @@ PATH_METHODS: dict[str, K] = {
     "unlink": K.DELETE, "rmdir": K.DELETE, "write_text": K.TRUNCATE, "write_bytes": K.TRUNCATE, "touch": K.WRITE,
     "chmod": K.CHMOD, "lchmod": K.CHMOD, "mkdir": K.CREATE, "symlink_to": K.CREATE, "hardlink_to": K.CREATE,
 }
+# Calls that save to a path on any receiver (model.save_pretrained, df.to_csv),
+# with the index of the path argument; torch.save(obj, f) is handled apart.
+SAVE_CALLS: dict[str, int] = {"save_pretrained": 0, "save_model": 0, "save_file": 1, "to_csv": 0, "to_json": 0,
+                              "to_parquet": 0, "savetxt": 0, "savez": 0, "savez_compressed": 0, "dump_model": 0}
 PATH_MOVE_METHODS = frozenset({"rename", "replace"})
 # Methods specific enough to paths that an unknown receiver counts.
 UNAMBIGUOUS_METHODS = frozenset({"unlink", "rmdir", "write_text", "write_bytes", "rmtree"})
@@ -138,6 +142,9 @@ class _Scanner(ast.NodeVisitor):
         if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os") or _base_name(node.func) in ("subprocess", "os")):
             self._subprocess(node, name)
             return
+        if name in SAVE_CALLS or (name == "save" and isinstance(node.func, ast.Attribute)):
+            self._save(node, name)
+            return
         receiver_path = self._receiver_literal(node.func)
         if isinstance(node.func, ast.Attribute) and name in PATH_METHODS and not module_call:
             if receiver_path is not None:
@@ -199,6 +206,22 @@ class _Scanner(ast.NodeVisitor):
             self.effects.append(Effect(K.TRUNCATE, path=target, call=name))
         elif any(flag in mode for flag in "ax+"):
             self.effects.append(Effect(K.WRITE, path=target, call=name))
+
+    def _save(self, node: ast.Call, name: str) -> None:
+        if name == "save":
+            position = 1 if _base_name(node.func) in ("torch", "paddle") else 0
+        else:
+            position = SAVE_CALLS[name]
+        if position < len(node.args):
+            target = node.args[position]
+        else:
+            target = next((keyword.value for keyword in node.keywords if keyword.arg in ("f", "path", "filename", "file", "save_directory", "output_dir", "path_or_buf", "fname")), None)
+        if target is None:
+            if name == "save_model":
+                return  # Trainer.save_model() with no argument writes to its configured output_dir
+            self.effects.append(Effect(K.WRITE, call=name))
+            return
+        self.effects.append(Effect(K.WRITE, path=self._literal(target), call=name))
 
     def _subprocess(self, node: ast.Call, name: str) -> None:
         if not node.args:

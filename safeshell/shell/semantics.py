@@ -62,6 +62,14 @@ PROGRAMS: dict[str, Program] = {
     "rm": Program("operands", K.DELETE),
     "unlink": Program("operands", K.DELETE),
     "rmdir": Program("operands", K.DELETE),
+    "srm": Program("operands", K.DELETE),
+    "wipe": Program("operands", K.DELETE),
+    "trash": Program("operands", K.DELETE),
+    "trash-put": Program("operands", K.DELETE),
+    "rmtrash": Program("operands", K.DELETE),
+    # rename EXPR FILES (perl) or rename FROM TO FILES (util-linux): every file may move.
+    "rename": Program("operands", K.MOVE, _opts("-e"), skip=1),
+    "sponge": Program("operands", K.TRUNCATE, flag_kinds={"-a": K.WRITE}),
     "shred": Program("operands", K.WRITE, _opts("-n", "-s", "--iterations", "--size", "--random-source"),
                      flag_kinds={"-u": K.DELETE, "--remove": K.DELETE}),
     # Writing programs.
@@ -165,8 +173,24 @@ WRAPPERS: dict[str, Wrapper] = {
     "proxychains": Wrapper(_opts("-f")),
     "proxychains4": Wrapper(_opts("-f")),
     "runuser": Wrapper(_opts("-u", "-g", "-G", "--user", "--group", "--supp-group")),
+    "su": Wrapper(_opts("-c", "--command", "-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w", "--whitelist-environment")),
     "env": Wrapper(_opts("-u", "-C", "-S", "--unset", "--chdir", "--split-string"), chdir_options=_opts("-C", "--chdir")),
 }
+
+# Environment managers that run a command: `uv run CMD`, `conda run -n ENV CMD`.
+RUNNERS: dict[str, frozenset[str]] = {
+    "uv": _opts("--with", "--with-requirements", "--python", "-p", "--project", "--directory", "--env-file", "--extra", "--group", "--package", "--index", "--index-url"),
+    "poetry": _opts("-C", "--directory", "-P", "--project"),
+    "pipenv": frozenset(),
+    "pdm": _opts("-p", "--project"),
+    "hatch": _opts("-e", "--env"),
+    "conda": _opts("-n", "--name", "-p", "--prefix", "--cwd"),
+    "mamba": _opts("-n", "--name", "-p", "--prefix", "--cwd"),
+    "micromamba": _opts("-n", "--name", "-p", "--prefix", "--cwd"),
+    "pixi": _opts("-e", "--environment", "--manifest-path"),
+}
+# Launchers that run a Python script named by its .py operand (`torchrun --nproc_per_node 8 train.py`).
+PYTHON_LAUNCHERS = frozenset({"torchrun", "accelerate", "deepspeed"})
 
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox"})
 PYTHONS_PREFIX = ("python", "pypy")

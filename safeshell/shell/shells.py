@@ -216,6 +216,17 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
     return None
 
 
+def run_python_launcher(walker: "Walker", program: str, args: list[Arg], state: ShellState, stdin: "Stdin", *, source: str) -> str | None:
+    """Scan the script a distributed launcher runs: its first ``.py`` operand."""
+    if any(not arg.resolved for arg in args):
+        walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": f"{program} arguments have no static value"})
+        return None
+    for index, arg in enumerate(args):
+        if arg.text.endswith(".py") and not arg.text.startswith("-"):
+            return run_interpreter(walker, "python3", args[index:], state, stdin, source=source)
+    return None
+
+
 def run_safeshell(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", *, source: str) -> str | None:
     """``safeshell approve`` is an approval attempt; ``safeshell -c`` and ``--`` run code."""
     from safeshell.shell.commands import run_argv
