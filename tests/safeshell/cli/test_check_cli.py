@@ -211,3 +211,35 @@ def test_explain_shows_everything(workspace: Workspace, env: dict[str, str]) -> 
     assert text.rstrip().endswith("decision: require_approval")
     # explain records nothing.
     assert audit.read_entries(workspace) == []
+
+
+def imported_modules(workspace: Workspace, env: dict[str, str], command: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "safeshell.cli.main", "check", "--", command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workspace.root,
+        timeout=TIME_LIMIT_S,
+    )
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_hot_path_imports_stay_light(workspace: Workspace, env: dict[str, str]) -> None:
+    imported_modules(workspace, env, "ls -la")  # the first run compiles and caches the policy
+    modules = imported_modules(workspace, env, "ls -la")
+    assert "safeshell.guard" in modules
+    for heavy in ("yaml", "jsonschema", "tree_sitter", "torch", "transformers", "mcp", "argparse", "sqlite3"):
+        assert heavy not in modules, heavy
+
+
+def test_full_analysis_skips_policy_compilers(workspace: Workspace, env: dict[str, str]) -> None:
+    imported_modules(workspace, env, "rm -rf current_model")
+    modules = imported_modules(workspace, env, "rm -rf current_model")
+    assert "tree_sitter" in modules
+    for heavy in ("yaml", "jsonschema", "torch", "transformers", "mcp"):
+        assert heavy not in modules, heavy
