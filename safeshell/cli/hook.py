@@ -1,7 +1,7 @@
 """``safeshell hook HOST``: the pre-tool-use hook an assistant runs per tool call.
 
-Reads the host's JSON payload on stdin and answers on stdout/stderr with
-the exit status the host's hook contract defines (see docs/integrations.md).
+Reads the host's JSON payload on stdin and writes the reply to stdout or
+stderr with the exit status the host's hook contract defines (see docs/integrations.md).
 Every failure, including a timeout, exits 2, the status that blocks the
 call in every supported host.
 """

@@ -4,7 +4,7 @@ Shell actions go through ``guard.check_command`` (the payload's cwd, the
 hook's environment); file and path actions become operations for
 ``guard.check_operations``. The strictest verdict wins:
 
-- allow: the host's normal permission flow continues (the hook says nothing);
+- allow: the host's normal permission flow continues (the hook writes nothing);
 - deny: blocked with the rule's reason and alternative;
 - require_approval: ``ask`` (the host asks the human) when the host supports
   it, runs in an interactive permission mode, and the policy allows ``ask``

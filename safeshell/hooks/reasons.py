@@ -1,7 +1,7 @@
 """The reason text a hook returns to the assistant, rendered from a verdict.
 
-The assistant reads this text and acts on it, so it says which rule matched,
-why, the safer alternative, and (for a shell command that needs approval)
+The assistant reads this text and acts on it, so it names the rule that
+matched, the reason, the safer alternative, and (for a shell command that needs approval)
 the exact steps a human takes. It never contains an approval token: only
 the request ID, which grants nothing by itself.
 """

@@ -43,7 +43,7 @@ def load_object(path: Path) -> dict[str, Any]:
             hint="fix the file and run the command again",
         ) from exc
     if not isinstance(value, dict):
-        raise IntegrationError(f"{str(path)!r} holds a JSON {type(value).__name__}, not an object; left untouched")
+        raise IntegrationError(f"{str(path)!r} contains a JSON {type(value).__name__}, not an object; left untouched")
     return value
 
 

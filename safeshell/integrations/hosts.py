@@ -38,13 +38,13 @@ from safeshell.integrations.files import (
 )
 
 # Seconds a host waits for the hook (Claude Code and Codex count seconds,
-# Gemini CLI milliseconds). The hook answers within 20 s by itself.
+# Gemini CLI milliseconds). The hook itself gives up after 20 s.
 HOOK_TIMEOUT_S = 30
 
 
 @dataclass
 class InstallResult:
-    """What one writer did: each file with "created", "updated" or "unchanged"."""
+    """The files one writer touched, each marked "created", "updated" or "unchanged"."""
 
     assistant: str
     files: list[tuple[Path, str]] = field(default_factory=list)
