@@ -9,6 +9,7 @@ environment, the limits, and the operations found so far.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -155,6 +156,13 @@ def _approval_key_paths(env: Mapping[str, str], home: str | None) -> tuple[str, 
     for base in (home, env.get("HOME"), os.path.expanduser("~")):
         if base:
             candidates.append(os.path.join(base, ".config", "safeshell", "approval.key"))
+    return _resolve_key_paths(tuple(candidates))
+
+
+# realpath costs a few system calls per candidate, and the candidates repeat
+# from command to command in one process.
+@functools.lru_cache(maxsize=64)
+def _resolve_key_paths(candidates: tuple[str, ...]) -> tuple[str, ...]:
     resolved: list[str] = []
     for candidate in candidates:
         absolute = os.path.abspath(candidate)
