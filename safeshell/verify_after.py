@@ -26,6 +26,11 @@ on any change. A file written in place shares its inode with the hard link,
 so it cannot be restored from a link; the report names it and the model
 version to roll back to. The record is removed when nothing changed and kept
 (with the displaced files) when something did.
+
+NOTE: a write in place that keeps size and mtime (``touch -d`` afterwards)
+is not detected, and a record left by a safeshell that was killed mid-run
+stays under ``.safeshell/verify/`` until removed by hand. Two guarded
+commands running at once each see the other's changes as their own.
 """
 
 from __future__ import annotations
@@ -112,11 +117,12 @@ def take_record(workspace: Workspace) -> Record:
 
     link_root = directory / "model"
     known = _store_digests(workspace)
+    objects_dir = str(workspace.models_dir / "objects")
     for relative, entry_stat in _walk(model_root):
         if stat.S_ISDIR(entry_stat.st_mode):
             record.model_dirs.add(relative)
             continue
-        digest = _backing_object(workspace, known.get(relative), entry_stat)
+        digest = _backing_object(objects_dir, known.get(relative), entry_stat)
         linked = False if digest else _link_into(model_root / relative, link_root / relative, record)
         record.model_files[relative] = FileState(
             inode=entry_stat.st_ino,
@@ -194,7 +200,7 @@ def _small_file_names(workspace: Workspace) -> tuple[str, ...]:
     return (workspace.config_file.name, workspace.policy_file.name)
 
 
-def _walk(root: Path, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
+def _walk(root: Path | str, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
     try:
         entries = list(os.scandir(root))
     except OSError as exc:
@@ -208,7 +214,7 @@ def _walk(root: Path, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
             continue
         yield relative, entry_stat
         if stat.S_ISDIR(entry_stat.st_mode):
-            yield from _walk(Path(entry.path), relative + "/")
+            yield from _walk(entry.path, relative + "/")
 
 
 def _link_into(source: Path, target: Path, record: Record) -> bool:
@@ -248,7 +254,7 @@ def _store_digests(workspace: Workspace) -> dict[str, list[object]]:
     return files if isinstance(files, dict) else {}
 
 
-def _backing_object(workspace: Workspace, entry: list[object] | None, status: os.stat_result) -> str | None:
+def _backing_object(objects_dir: str, entry: list[object] | None, status: os.stat_result) -> str | None:
     """Return the SHA-256 of the store object holding this file's content, or None if unknown."""
     if not isinstance(entry, list) or len(entry) != 5 or not stat.S_ISREG(status.st_mode):
         return None
@@ -258,7 +264,8 @@ def _backing_object(workspace: Workspace, entry: list[object] | None, status: os
     if not isinstance(digest, str) or len(digest) != 64:
         return None
     try:
-        if os.stat(_object_path(workspace, digest)).st_size != status.st_size:
+        # Plain strings, not Path objects: this runs once per model file on every command.
+        if os.stat(f"{objects_dir}/{digest[:2]}/{digest}").st_size != status.st_size:
             return None
     except OSError:
         return None

@@ -1,7 +1,7 @@
 """Checking and redeeming approval tokens.
 
-:func:`check_token` answers "would this token be accepted for this
-operation?" without changing anything. :func:`redeem_token` accepts a token
+:func:`check_token` returns whether a token would be accepted for an
+operation, without changing anything. :func:`redeem_token` accepts a token
 once: the checks run again inside a ``BEGIN IMMEDIATE`` transaction that also
 inserts the nonce into ``approval_used_tokens`` (a primary key), so of several
 processes racing with one token exactly one is accepted.

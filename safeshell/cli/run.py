@@ -12,6 +12,9 @@ Outside any workspace (no ``safeshell.yaml`` in the current directory or a
 parent, no ``--workspace``, no ``SAFESHELL_WORKSPACE``) there is nothing to
 protect, so the command runs unchecked after a one-line notice on stderr;
 with ``SAFESHELL_STRICT=1`` it is rejected instead (exit 78).
+NOTE: a command run outside the workspace that names paths inside it
+(``cd /tmp && rm -rf ~/ws/current_model``) is therefore not checked; set
+``SAFESHELL_WORKSPACE`` in the assistant's environment to close that gap.
 
 Arguments are parsed by hand because this runs once per assistant command.
 """
