@@ -7,7 +7,8 @@
 (b) Whole process: ``safeshell check -- CMD`` and ``safeshell -c true``
     against ``python3 -I -S -c pass`` and ``bash -c true``, run interleaved
     round by round so machine noise hits all of them alike; reports medians
-    and ratios to ``python3 -I -S -c pass``.
+    and ratios to ``python3 -I -S -c pass``, for wall time and for CPU time
+    (user + system of the child, which a busy machine distorts less).
 
 Run: .venv/bin/python bench/bench_guard.py [--rounds N] [--process-rounds N]
 Targets: in-process p50 <= 0.5 ms; `safeshell check` median <= 3x python3 -I -S.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -93,12 +95,25 @@ def bench_in_process(root: Path, env: dict[str, str], cases: list[tuple[str, str
             started = time.perf_counter_ns()
             check_command(command, workspace=workspace, cwd=str(root / cwd), env=env)
             samples.append((time.perf_counter_ns() - started) / 1e6)
+    # The policy's share: evaluating operations already found by the analysis.
+    from safeshell.guard import check_operations
+    from safeshell.shell import analyze
+
+    analyzed = [analyze(command, cwd=str(root / cwd), env=env).operations for command, cwd in cases]
+    policy_samples: list[float] = []
+    for _ in range(rounds):
+        for operations in analyzed:
+            started = time.perf_counter_ns()
+            check_operations(operations, workspace=workspace, env=env)
+            policy_samples.append((time.perf_counter_ns() - started) / 1e6)
     return {
         "commands": len(cases),
         "samples": len(samples),
         "p50_ms": percentile(samples, 0.50),
         "p99_ms": percentile(samples, 0.99),
         "max_ms": max(samples),
+        "policy_p50_ms": percentile(policy_samples, 0.50),
+        "policy_p99_ms": percentile(policy_samples, 0.99),
     }
 
 
@@ -115,18 +130,25 @@ def bench_processes(root: Path, env: dict[str, str], rounds: int) -> dict[str, d
         "safeshell -c true": [safeshell, "-c", "true"],
     }
     timings: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
     statuses: dict[str, int] = {}
     for _ in range(rounds):
         for name, argv in variants.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             completed = subprocess.run(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             timings[name].append((time.perf_counter() - started) * 1000)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
             statuses[name] = completed.returncode
     baseline = statistics.median(timings["python3 -I -S -c pass"])
+    cpu_baseline = statistics.median(cpu["python3 -I -S -c pass"])
     return {
         name: {
             "median_ms": statistics.median(values),
             "ratio_to_python": statistics.median(values) / baseline,
+            "cpu_ms": statistics.median(cpu[name]),
+            "cpu_ratio": statistics.median(cpu[name]) / cpu_baseline,
             "exit_status": statuses[name],
         }
         for name, values in timings.items()
@@ -154,9 +176,19 @@ def main() -> int:
 
     print(f"in-process check_command over {in_process['commands']} commands x {args.rounds} rounds:")
     print(f"  p50 {in_process['p50_ms']:.3f} ms   p99 {in_process['p99_ms']:.3f} ms   max {in_process['max_ms']:.1f} ms")
-    print(f"whole process, {args.process_rounds} interleaved rounds (median, ratio to python3 -I -S -c pass):")
+    print(
+        f"  policy evaluation only (check_operations): p50 {in_process['policy_p50_ms']:.3f} ms   "
+        f"p99 {in_process['policy_p99_ms']:.3f} ms"
+    )
+    print(
+        f"whole process, {args.process_rounds} interleaved rounds "
+        "(median wall and CPU time, each with its ratio to python3 -I -S -c pass):"
+    )
     for name, row in processes.items():
-        print(f"  {name:<42} {row['median_ms']:7.1f} ms  {row['ratio_to_python']:5.2f}x  (exit {row['exit_status']})")
+        print(
+            f"  {name:<42} wall {row['median_ms']:7.1f} ms {row['ratio_to_python']:5.2f}x   "
+            f"cpu {row['cpu_ms']:6.1f} ms {row['cpu_ratio']:5.2f}x   (exit {row['exit_status']})"
+        )
     return 0
 
 
