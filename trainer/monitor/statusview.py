@@ -19,6 +19,7 @@ from trainer.status import STATES, pid_alive
 STALE_AFTER_S = 300.0
 MAX_CHART_POINTS = 2000
 
+NUMBER_TYPES = (int, float)
 JOB_NUMBERS = ("step", "max_steps", "epoch", "loss", "learning_rate", "tokens_per_second", "eta_seconds")
 JOB_TEXTS = ("file", "started_at")
 
@@ -99,10 +100,12 @@ def _history(value: Any) -> list[tuple[float, float]]:
     if not isinstance(value, list):
         return []
     pairs = []
+    # Exact type checks (no bool, which is an int subclass) inline, because a
+    # long history makes this the hottest loop of a status request.
     for item in value:
-        if isinstance(item, (list, tuple)) and len(item) >= 2:
-            step, number = _number(item[0]), _number(item[1])
-            if step is not None and number is not None:
+        if type(item) is list and len(item) >= 2:
+            step, number = item[0], item[1]
+            if type(step) in NUMBER_TYPES and type(number) in NUMBER_TYPES and math.isfinite(step) and math.isfinite(number):
                 pairs.append((step, number))
     pairs.sort(key=lambda pair: pair[0])
     return pairs
