@@ -46,7 +46,8 @@ def cases(root: Path, outside: Path) -> list[tuple[str, list[str], bytes]]:
 
     # The command 'safeshell init --assistant claude-code' writes (no --workspace:
     # the payload's cwd decides), run without a shell in between.
-    hook = shlex.split(hook_command("claude-code", root))[:-2]
+    argv = shlex.split(hook_command("claude-code", root))
+    hook = argv[: argv.index("--workspace")]
     return [
         ("python3 -I -S -c pass", [sys.executable, "-I", "-S", "-c", "pass"], b""),
         ("console script: safeshell hook (site)", [str(SAFESHELL), "hook", "claude-code"],

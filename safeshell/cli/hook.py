@@ -16,9 +16,11 @@ from typing import Iterable
 
 BLOCK_EXIT = 2
 
-# The whole hook must answer within this many seconds (hosts kill hooks
+# The whole hook must finish within this many seconds (hosts kill hooks
 # after their own timeout, 60 s by default, and a killed hook fails open).
+# SAFESHELL_HOOK_TIMEOUT_S overrides it.
 TIMEOUT_S = 20
+TIMEOUT_ENV = "SAFESHELL_HOOK_TIMEOUT_S"
 
 
 class _Timeout(Exception):
@@ -67,6 +69,17 @@ def parse_args(argv: list[str], hosts: Iterable[str]) -> tuple[str, str | None] 
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except BaseException as exc:  # noqa: BLE001 - exit 1 or a traceback would let the tool run
+        try:
+            sys.stderr.write(f"safeshell: the hook failed ({type(exc).__name__}: {exc}), so the call is blocked\n")
+        except BaseException:  # noqa: BLE001 - stderr itself may be gone; the status still blocks
+            pass
+        return BLOCK_EXIT
+
+
+def _main(argv: list[str]) -> int:
     from safeshell.hooks import HOSTS, run_hook
     from safeshell.hooks.payload import read_stdin
 
@@ -79,15 +92,16 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"safeshell hook: invalid arguments {argv!r}\n{USAGE}")
         return BLOCK_EXIT
     host, workspace = parsed
+    timeout_s = _timeout_s()
 
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(TIMEOUT_S)
+    signal.alarm(timeout_s)
     try:
         raw = read_stdin(sys.stdin.buffer)
         answer = run_hook(host, raw, workspace=workspace, env=os.environ)
     except _Timeout:
         answer = HOSTS[host].render_block(
-            f"safeshell: the hook did not finish within {TIMEOUT_S} s, so the call is blocked"
+            f"safeshell: the hook did not finish within {timeout_s} s, so the call is blocked"
         )
     finally:
         signal.alarm(0)
@@ -99,3 +113,9 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(answer.stderr)
         sys.stderr.flush()
     return answer.exit_code
+
+
+def _timeout_s() -> int:
+    """Return the time limit: ``SAFESHELL_HOOK_TIMEOUT_S`` when it is a positive integer."""
+    value = os.environ.get(TIMEOUT_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else TIMEOUT_S

@@ -34,14 +34,18 @@ def hook_command(host: str, workspace: Path) -> str:
     """Return the shell command line a host runs as its pre-tool-use hook.
 
     The line contains ``HOST --workspace DIR`` and the word ``safeshell``, which
-    is how :func:`is_hook_command` recognises it later.
+    is how :func:`is_hook_command` recognises it later. ``|| exit 2`` turns
+    every other failure (a missing interpreter exits 127, a broken install 1)
+    into the status that blocks the call, because hosts run the tool on any
+    status but 0 and 2.
     """
     # Double quotes only, so shlex.join wraps the code in one pair of single quotes.
     code = (
         f"import sys;sys.path[:0]={json.dumps(import_roots())};"
         'from safeshell.cli.main import main;sys.exit(main(["hook",*sys.argv[1:]]))'
     )
-    return shlex.join([sys.executable, "-I", "-S", "-c", code, host, "--workspace", str(workspace)])
+    argv = [sys.executable, "-I", "-S", "-c", code, host, "--workspace", str(workspace)]
+    return shlex.join(argv) + " || exit 2"
 
 
 def is_hook_command(command: str, host: str) -> bool:

@@ -126,3 +126,25 @@ def test_other_hosts_block_malformed_payload(host: str, hook_process) -> None:
 def test_misconfigured_hook_command_blocks(hook_process) -> None:
     result = hook_process("claude-code", b"{}", "--no-such-option")
     assert result.returncode == 2
+
+
+def test_stalled_stdin_times_out(venv_bin) -> None:
+    import os
+    import subprocess
+
+    process = subprocess.Popen(
+        [str(venv_bin / "safeshell"), "hook", "claude-code"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "SAFESHELL_HOOK_TIMEOUT_S": "1"},
+    )
+    process.stdin.write(b'{"tool_name": "Bash",')  # never finished, never closed
+    process.stdin.flush()
+    try:
+        process.wait(timeout=30)  # stdin stays open: only the hook's own time limit ends it
+        stdout, stderr = process.stdout.read(), process.stderr.read()
+    finally:
+        process.kill()
+        process.stdin.close()
+    assert process.returncode == 2
+    assert stdout == b""
+    assert stderr == b"safeshell: the hook did not finish within 1 s, so the call is blocked\n"

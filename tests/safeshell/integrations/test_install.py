@@ -39,7 +39,14 @@ def test_commands_are_absolute(root: Path) -> None:
     assert Path(console_script("safeshell-mcp")[0]).is_absolute()
     argv = shlex.split(hook_command("codex", root))
     assert argv[:4] == [sys.executable, "-I", "-S", "-c"]
-    assert argv[5:] == ["codex", "--workspace", str(root)]
+    assert argv[5:] == ["codex", "--workspace", str(root), "||", "exit", "2"]
+
+
+def test_missing_interpreter_still_blocks(root: Path) -> None:
+    command = hook_command("claude-code", root).replace(sys.executable, str(root / "gone" / "python3"), 1)
+    completed = subprocess.run(["bash", "-c", command], input="{}", capture_output=True, text=True, check=False)
+    assert completed.returncode == 2
+    assert "gone/python3" in completed.stderr
 
 
 def test_hook_command_runs_without_site(root: Path) -> None:
@@ -82,7 +89,7 @@ def test_moved_workspace_updates_own_entry(root: Path, tmp_path: Path) -> None:
     result = install(other, "claude-code", project=tmp_path / "project")
     groups = json.loads((tmp_path / "project" / ".claude" / "settings.json").read_text())["hooks"]["PreToolUse"]
     assert len(groups) == 1
-    assert groups[0]["hooks"][0]["command"].endswith(f"--workspace {other.resolve()}")
+    assert groups[0]["hooks"][0]["command"] == hook_command("claude-code", other.resolve())
     assert result.files[0][1] == "updated"
 
 
