@@ -72,8 +72,8 @@ def check_command_detailed(
 
     blocking = [match for match in matches if int(match.decision) > 0]
     verdict = Verdict.combine(operations, blocking, policy_version=policy.version, notes=problems)
-    logger.debug("decision %s for %r (rule %s)", verdict.decision.label, command[:200],
-                 verdict.primary.rule if verdict.primary else None)
+    primary_rule = verdict.primary.rule if verdict.primary else None
+    logger.debug("decision %s for %r (rule %s)", verdict.decision.label, command[:200], primary_rule)
     return CommandCheck(
         command=command,
         cwd=cwd,

@@ -140,14 +140,14 @@ def _unknown_program_match(
 def _unresolved_match(operation: Operation, found: list[Match]) -> Match:
     """Fold the matches of an unresolved operation into one readable match."""
     strictest = max(found, key=lambda match: int(match.decision))
-    why = operation.detail.get("reason") or operation.source or operation.kind.value
+    cause = operation.detail.get("reason") or operation.source or operation.kind.value
     return Match(
         rule=UNRESOLVED_RULE,
         decision=strictest.decision,
         operation=operation,
         path=None,
         reason=(
-            f"The command's effect could not be determined statically ({why}), so it is treated "
+            f"The command's effect could not be determined statically ({cause}), so it is treated "
             f"as touching every protected path; the strictest rule that could apply is "
             f"{strictest.rule!r}: {strictest.reason}"
         ),

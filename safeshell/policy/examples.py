@@ -18,7 +18,7 @@ from safeshell.workspace import Workspace
 
 @dataclass(frozen=True)
 class ExampleFailure:
-    """One example that did not behave as its rule says."""
+    """One example command whose match result differs from what its rule expects."""
 
     rule: str
     command: str

@@ -35,7 +35,7 @@ UNRESOLVED_RULE = "unresolved"
 
 
 class ProcessSpec(NamedTuple):
-    """Which processes a kill rule protects: a pid file and command-line names."""
+    """The processes a kill rule protects: a pid file and command-line names."""
 
     pid_file: str | None = None
     names: tuple[str, ...] = ()
@@ -105,12 +105,12 @@ class Policy(NamedTuple):
         return None
 
     def rule_allows_elicitation(self, rule_id: str) -> bool:
-        """Return whether an MCP elicitation answer may grant approval for ``rule_id``."""
+        """Return whether an MCP client's elicitation response may grant approval for ``rule_id``."""
         rule = self.rule(rule_id)
         return bool(rule is not None and rule.elicitation)
 
     def rule_allows_ask(self, rule_id: str) -> bool:
-        """Return whether a hook may answer "ask" (the host asks its user) for ``rule_id``."""
+        """Return whether a hook may return "ask" (the host asks its user) for ``rule_id``."""
         rule = self.rule(rule_id)
         return bool(rule is not None and rule.hook_ask)
 

@@ -1,10 +1,11 @@
 """Whether a kill operation reaches a protected process (the training daemon).
 
-A target hits when it is the pid recorded in the rule's pid file
-(``daemon_pid`` in ``status/training_status.json``), the pid of a running
-process whose command line contains one of the rule's names, a process group
-or "every process" (``0`` or a negative number), or a name pattern (``pkill``,
-``killall``) that matches one of the names or a running protected process.
+A numeric target hits when it is the pid recorded in the rule's pid file
+(``daemon_pid`` in ``status/training_status.json``) or the pid of a running
+process started as one of the rule's names. ``0`` and negative numbers (a
+process group, or every process) always hit. A name pattern (``pkill``,
+``killall``) hits when it matches one of the names or a running protected
+process.
 """
 
 from __future__ import annotations
