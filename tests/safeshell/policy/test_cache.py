@@ -39,7 +39,7 @@ def test_edit_of_extended_file_invalidates(workspace: Workspace) -> None:
     workspace.policy_file.write_text("extends: ./base.yaml\n")
     first = load_policy(workspace)
     assert "save_steps" not in first.critical_keys
-    # Same size, same second: only the content digest tells the two apart.
+    # Only the extended file changes; the workspace file stays byte for byte the same.
     base.write_text("extends: default\ncritical_keys: [save_steps]\n")
     assert "save_steps" in load_policy(workspace).critical_keys
 
