@@ -54,8 +54,8 @@ def read_tail(logs_dir: Path, count: int) -> LogTail:
     files: list[str] = []
     truncated = False
 
-    for path in daemon_logs(logs_dir)[:MAX_FILES]:
-        if len(collected) >= count:
+    for index, path in enumerate(daemon_logs(logs_dir)):
+        if len(collected) >= count or index >= MAX_FILES:
             truncated = True
             break
         try:
