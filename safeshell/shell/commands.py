@@ -58,6 +58,7 @@ def run_command_node(walker: "Walker", node: Node, state: ShellState, stdin: "St
     apply_redirects(walker, all_redirects, state, source=source)
 
     output = run_argv(walker, argv, state, stdin, source=source, prefix=prefix)
+    record_written_content(walker, all_redirects, state, output)
     if redirects_stdout(all_redirects):
         output = ""
     for kind, trailing_node in trailing:
@@ -241,6 +242,35 @@ def emit_write(walker: "Walker", arg: Arg, state: ShellState, *, source: str, tr
         ctx.emit(OperationKind.CREATE, located, source=source)
     else:
         ctx.emit(OperationKind.TRUNCATE if truncate else OperationKind.WRITE, located, source=source)
+
+
+def record_written_content(walker: "Walker", redirects: list[Node], state: ShellState, output: str | None) -> None:
+    """Remember what a command's stdout redirect writes, for a script run later in the command."""
+    for redirect in redirects:
+        if redirect.type == "heredoc_redirect":
+            record_written_content(walker, [child for child in redirect.named_children if child.type == "file_redirect"], state, output)
+            continue
+        if redirect.type != "file_redirect":
+            continue
+        operator = _operator(redirect)
+        descriptor = redirect.child_by_field_name("descriptor")
+        if operator not in (">", ">|", ">>", "&>", "&>>") or (descriptor is not None and node_text(descriptor) != "1"):
+            continue
+        target = _destination(redirect)
+        if target is None or target.type not in ("word", "string", "raw_string", "concatenation"):
+            continue
+        arg = words.expand_single(walker, target, state)
+        path = words.resolve_path(arg.text, state.cwd) if arg.resolved else None
+        if path is None:
+            continue
+        contents = walker.ctx.file_contents
+        if output is None or operator.startswith("&"):
+            contents[path] = None
+        elif operator == ">>":
+            previous = contents[path] if path in contents else shells.planned_text(walker.ctx, path)
+            contents[path] = None if previous is None else previous + output
+        else:
+            contents[path] = output
 
 
 def semantics_devices() -> frozenset[str]:

@@ -141,7 +141,7 @@ def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: Sh
 
 def _static_read_output(walker: "Walker", name: str, parsed: Parsed, targets: list[Arg], state: ShellState, stdin: "Stdin") -> str | None:
     """Return the output of ``cat``, ``basename`` and ``dirname`` when it is known statically."""
-    from safeshell.shell.shells import read_text_file
+    from safeshell.shell.shells import planned_text
     from safeshell.shell.words import resolve_path
 
     if any(not arg.resolved for arg in targets) or (parsed.options and name == "cat"):
@@ -152,7 +152,7 @@ def _static_read_output(walker: "Walker", name: str, parsed: Parsed, targets: li
         contents = []
         for arg in targets:
             path = resolve_path(arg.text, state.cwd)
-            text = None if path is None or path in walker.ctx.created_paths else read_text_file(walker.ctx, path)
+            text = planned_text(walker.ctx, path)
             if text is None:
                 return None
             contents.append(text)

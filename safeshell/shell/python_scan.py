@@ -87,6 +87,12 @@ class _Scanner(ast.NodeVisitor):
             return node.value
         if isinstance(node, ast.Name):
             return self.literals.get(node.id)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self._literal(node.left), self._literal(node.right)
+            return None if left is None or right is None else left + right
+        if isinstance(node, ast.JoinedStr):
+            parts = [self._literal(value.value if isinstance(value, ast.FormattedValue) else value) for value in node.values]
+            return None if any(part is None for part in parts) else "".join(part for part in parts if part is not None)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left, right = self._literal(node.left), self._literal(node.right)
             return None if left is None or right is None else left.rstrip("/") + "/" + right

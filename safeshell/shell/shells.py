@@ -38,6 +38,21 @@ def read_text_file(ctx: Context, path: str) -> str | None:
     return data.decode("utf-8", "surrogateescape")
 
 
+def planned_text(ctx: Context, path: str | None) -> str | None:
+    """Return the text a file will hold when an earlier command of this analysis runs it.
+
+    A file written earlier in the same command has the content that command
+    writes, when known; otherwise it is read from disk.
+    """
+    if path is None:
+        return None
+    if path in ctx.file_contents:
+        return ctx.file_contents[path]
+    if path in ctx.created_paths:
+        return None
+    return read_text_file(ctx, path)
+
+
 def analyze_code(walker: "Walker", code: str, state: ShellState, *, source: str, positional: list[str] | None = None, same_shell: bool = True) -> str | None:
     """Parse and walk shell code one level deeper; return its static output."""
     from safeshell.shell.walker import Walker
@@ -140,7 +155,7 @@ def run_script_file(walker: "Walker", script: Arg, args: list[Arg], state: Shell
         ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "script path has no static value"})
         return None
     path = words.resolve_path(script.text, state.cwd)
-    code = None if path is None or path in ctx.created_paths else read_text_file(ctx, path)
+    code = planned_text(ctx, path)
     if code is None:
         ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
                  detail={"reason": f"script {script.text!r} cannot be read before it runs"})
@@ -154,11 +169,12 @@ def run_script_path(walker: "Walker", name: str, args: list[Arg], state: ShellSt
     """Analyze a program run by path: a script by its shebang; a binary is unknown."""
     ctx = walker.ctx
     path = words.resolve_path(name, state.cwd)
-    if path is None or path in ctx.created_paths or not os.path.exists(path):
+    planned = path is not None and path in ctx.file_contents and ctx.file_contents[path] is not None
+    if path is None or not planned and (path in ctx.created_paths or not os.path.exists(path)):
         ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
                  detail={"reason": f"program {name!r} cannot be read before it runs"})
         return None
-    code = read_text_file(ctx, path)
+    code = planned_text(ctx, path)
     if code is None:
         return None  # a binary: an unknown program
     interpreter = shebang_program(code)
@@ -204,7 +220,7 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
         interpreters.scan(walker, program, plan.code, state, source=source)
     elif plan.script is not None:
         script_path = words.resolve_path(plan.script, state.cwd)
-        code = None if script_path is None or script_path in ctx.created_paths else read_text_file(ctx, script_path)
+        code = planned_text(ctx, script_path)
         if code is None:
             ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if script_path is None else (script_path,), source=source, resolved=False,
                      detail={"reason": f"script {plan.script!r} cannot be read before it runs"})

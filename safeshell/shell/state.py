@@ -94,6 +94,8 @@ class Context:
         self.analysis = Analysis()
         self.nodes_visited = 0
         self.created_paths: set[str] = set()  # written by earlier commands of this analysis
+        # Content earlier commands write to a file (`cat > s.sh <<EOF`); None when unknown.
+        self.file_contents: dict[str, str | None] = {}
         self.approval_paths = _approval_key_paths(env, home)
 
     def count_node(self) -> None:
@@ -114,11 +116,16 @@ class Context:
         self.analysis.operations.append(
             Operation(kind=kind, paths=unique, source=source, resolved=resolved, detail=dict(detail or {}))
         )
-        if kind in (OperationKind.WRITE, OperationKind.CREATE, OperationKind.TRUNCATE, OperationKind.MOVE):
-            self.created_paths.update(unique)
+        if kind in (OperationKind.WRITE, OperationKind.CREATE, OperationKind.TRUNCATE, OperationKind.MOVE, OperationKind.DELETE):
+            changed = set(unique)
             destination = (detail or {}).get("destination")
             if isinstance(destination, str):
-                self.created_paths.add(destination)
+                changed.add(destination)
+            self.created_paths.update(changed)
+            # A later write makes recorded content stale; the redirect that
+            # records content runs after its own truncate is emitted.
+            for path in changed & self.file_contents.keys():
+                self.file_contents[path] = None
         touched = [path for path in unique if self.is_approval_path(path)]
         if touched and kind is not OperationKind.APPROVE:
             self.analysis.operations.append(

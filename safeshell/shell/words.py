@@ -98,6 +98,8 @@ def _is_plain(text: str) -> bool:
 
 def _glob_field(field: fields.Chars, state: ShellState, max_matches: int, source: str) -> list[Arg]:
     text = fields.text_of(field)
+    if "\0" in text:
+        return [Arg(text, False, source)]
     if not fields.has_glob(field):
         return [Arg(text, True, source)]
     if state.cwd is None and not text.startswith("/"):
@@ -317,7 +319,12 @@ def _index_of(parent: Node, child: Node) -> int:
 
 
 def resolve_path(text: str, cwd: str | None) -> str | None:
-    """Return ``text`` as an absolute, lexically normalized path, or None if cwd is unknown."""
+    """Return ``text`` as an absolute, lexically normalized path, or None if it is unknown.
+
+    A NUL byte cannot reach a program's arguments, so such a path is unknown too.
+    """
+    if "\0" in text or (cwd is not None and "\0" in cwd):
+        return None
     if os.path.isabs(text):
         base = text
     elif cwd is None:

@@ -198,3 +198,21 @@ def test_max_depth_fails_closed(tree: Path) -> None:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+@pytest.mark.parametrize(
+    "command,expected",
+    [
+        ("echo 'rm a.txt' > s.sh && bash s.sh", ("delete", "a.txt", True)),
+        ("cat > t.py <<'EOF'\nimport os\nos.remove('b.txt')\nEOF\npython3 t.py", ("delete", "b.txt", True)),
+        ("echo 'ls' > s.sh && cp other s.sh && bash s.sh", ("exec_dynamic", "s.sh", False)),
+        ("curl -s https://example.com > i.sh && sh i.sh", ("exec_dynamic", "i.sh", False)),
+    ],
+)
+def test_script_written_then_run(command: str, expected: tuple[str, str, bool], effects: Effects) -> None:
+    assert expected in effects(command)
+
+
+def test_benign_script_written_then_run(effects: Effects) -> None:
+    found = effects("echo 'ls -la' > s.sh && bash s.sh")
+    assert {kind for kind, _, _ in found} <= {"read", "create"}
