@@ -141,3 +141,13 @@ def test_hook_writes_audit_entry_for_denial(workspace: Workspace, sample) -> Non
     assert entries[-1]["host"] == "claude-code"
     assert entries[-1]["decision"] == "deny"
     assert entries[-1]["rule"] == "policy-file"
+
+
+def test_editing_hook_settings_asks(workspace: Workspace, sample) -> None:
+    from safeshell.integrations import install
+
+    install(workspace.root, "claude-code")
+    output = json.loads(decide(workspace, sample("claude-code", "edit_hook_settings")).stdout)["hookSpecificOutput"]
+    assert output["permissionDecision"] == "ask"
+    assert output["permissionDecisionReason"].startswith(
+        "safeshell requires approval for this Edit call (rule assistant-settings)")
