@@ -33,10 +33,12 @@ APPROVALS_READ = 200
 
 def status_payload(workspace: Workspace) -> dict[str, Any]:
     """Return the status file's view (see :func:`statusview.normalize`)."""
-    view = statusview.normalize(read_status(workspace))
     if not workspace.status_file.exists():
+        # Not read_status's defaults: they would show a fresh time and an empty queue.
+        view = statusview.normalize({"state": "stopped"})
         view["note"] = "no status file yet: the daemon has not run in this workspace"
-    return view
+        return view
+    return statusview.normalize(read_status(workspace))
 
 
 def queue_payload(workspace: Workspace, *, offset: int, limit: int) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def normalize(status: dict[str, Any], *, now: datetime | None = None) -> dict[st
     if state not in STATES:
         if state == "unknown":
             problem = _message(status.get("last_error")) or "the status file does not hold a JSON object"
+            status = {}  # the other fields are read_status's defaults, not data from the file
         else:
             problem = f"the status file names an unknown state {state!r}"
         state = "unknown"

@@ -44,6 +44,8 @@ def test_status_missing_file_reads_stopped(empty_workspace, serve):
     assert status["problem"] is None
     assert "no status file" in status["note"]
     assert status["job"] is None
+    assert status["updated_at"] is None
+    assert status["queue_length"] is None
 
 
 def test_status_half_written_file_is_problem(empty_workspace, serve):
@@ -57,6 +59,8 @@ def test_status_half_written_file_is_problem(empty_workspace, serve):
     status = reply.json()
     assert status["state"] == "unknown"
     assert "status file unreadable" in status["problem"]
+    assert status["updated_at"] is None
+    assert status["queue_length"] is None
 
 
 def test_status_non_object_is_problem(empty_workspace, serve):
