@@ -11,13 +11,15 @@ import logging
 import math
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models import fsutil
 from models.errors import BackupError, CorruptStoreError, StoreError, VerificationError
-from models.objects import OBJECT_MODE, ObjectStore
+from models.objects import ObjectStore
 from models.records import FORMAT, Backup, Problem, ProblemKind, Version, VerifyReport
+from models.workcopy import WORKERS
 
 if TYPE_CHECKING:
     from models.store import Store
@@ -96,10 +98,10 @@ def _write_backup(store: Store, version: Version, backup_id: str, kind: str, rea
     objects = ObjectStore(temp / "objects")
     temp.mkdir()
     wanted = {entry.sha256: entry.size for entry in version.files}
-    problems = []
-    for digest, size in sorted(wanted.items()):
-        if not objects.put_verified_copy(store.objects.path(digest), digest, size):
-            problems.append(store.objects.check(digest, size, scope=version.id))
+    items = sorted(wanted.items())
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        copied = list(pool.map(lambda item: objects.put_verified_copy(store.objects.path(item[0]), *item), items))
+    problems = [store.objects.check(digest, size, scope=version.id) for (digest, size), ok in zip(items, copied) if not ok]
     if problems:
         report = VerifyReport(scope=version.id, problems=[p for p in problems if p is not None])
         raise VerificationError(
@@ -141,16 +143,21 @@ def _write_backup(store: Store, version: Version, backup_id: str, kind: str, rea
 
 def _read_back(objects: ObjectStore, wanted: dict[str, int], *, scope: str) -> VerifyReport:
     report = VerifyReport(scope=scope)
-    for digest, size in sorted(wanted.items()):
+
+    def check(item: tuple[str, int]) -> Problem | None:
         try:
-            fsutil.drop_cache(objects.path(digest))
+            fsutil.drop_cache(objects.path(item[0]))
         except OSError:
             pass  # check() below reports the missing or unreadable object
-        problem = objects.check(digest, size, scope=scope)
-        report.checked_files += 1
-        report.checked_bytes += size
-        if problem is not None:
-            report.problems.append(problem)
+        return objects.check(item[0], item[1], scope=scope)
+
+    items = sorted(wanted.items())
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for (_digest, size), problem in zip(items, pool.map(check, items), strict=True):
+            report.checked_files += 1
+            report.checked_bytes += size
+            if problem is not None:
+                report.problems.append(problem)
     return report
 
 

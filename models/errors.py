@@ -28,7 +28,7 @@ class StoreError(SafeshellError):
 
 
 class ModelDirectoryError(StoreError):
-    """The directory to record is missing, empty, or holds something unreadable."""
+    """The directory to record is missing, empty, or contains something unreadable."""
 
 
 class VersionNotFoundError(StoreError):

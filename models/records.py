@@ -100,11 +100,11 @@ class Backup:
 
 
 class ProblemKind(enum.Enum):
-    """What is wrong with one file."""
+    """Kind of problem found with one file."""
 
     MISSING = "missing"  # a file the manifest names does not exist
     EXTRA = "extra"  # a file exists that no manifest names
-    TRUNCATED = "truncated"  # shorter than the manifest says
+    TRUNCATED = "truncated"  # shorter than the manifest records
     ALTERED = "altered"  # wrong size (longer) or wrong SHA-256
     INVALID = "invalid"  # a manifest, metadata or pointer is not valid JSON or format
     UNREADABLE = "unreadable"  # reading failed with an OS error

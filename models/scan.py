@@ -2,8 +2,8 @@
 
 A stat cache maps each path to (size, mtime_ns, ctime_ns, inode, sha256). A
 file whose four stat values match its cache entry, and whose object exists,
-is not read again; this makes a snapshot of an unchanged model cost one
-``stat`` per file. ``ctime_ns`` cannot be set from user space, so a rewrite
+is not read again. So a snapshot of an unchanged model costs one ``stat`` per
+file. ``ctime_ns`` cannot be set from user space, so a rewrite
 that restores size and mtime is still caught.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from models.errors import ModelDirectoryError
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 StatCache = dict[str, list]  # path -> [size, mtime_ns, ctime_ns, inode, sha256]
 STABLE_READ_ATTEMPTS = 3
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def stat_key(st: os.stat_result) -> list[int]:
@@ -69,16 +71,31 @@ def list_files(root: Path) -> list[tuple[str, Path, os.stat_result]]:
 
 
 def record_directory(root: Path, objects: ObjectStore, cache: StatCache | None) -> tuple[list[FileEntry], StatCache]:
-    """Store every file of ``root`` as an object; return its manifest entries and a new stat cache."""
-    entries: list[FileEntry] = []
-    new_cache: StatCache = {}
+    """Store every file of ``root`` as an object; return its manifest entries and a new stat cache.
+
+    Files whose stat matches the cache are not read; the rest are hashed and
+    stored by a few threads (hashlib and file reads release the GIL).
+    """
+    known: dict[str, tuple[str, list[int]]] = {}
+    changed: list[tuple[str, Path]] = []
     for relative, path, st in list_files(root):
         key = stat_key(st)
         cached = (cache or {}).get(relative)
         if cached is not None and cached[:4] == key and objects.has(cached[4], st.st_size):
-            digest = cached[4]
+            known[relative] = (cached[4], key)
         else:
-            digest, key = _store_stable(path, relative, objects)
+            changed.append((relative, path))
+
+    if changed:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            stored = pool.map(lambda item: _store_stable(item[1], item[0], objects), changed)
+            for (relative, _path), result in zip(changed, stored, strict=True):
+                known[relative] = result
+
+    entries: list[FileEntry] = []
+    new_cache: StatCache = {}
+    for relative in sorted(known):
+        digest, key = known[relative]
         entries.append(FileEntry(relative, key[0], digest))
         new_cache[relative] = [*key, digest]
     return entries, new_cache

@@ -1,4 +1,4 @@
-"""What both store commands share: argument parsing, workspace lookup, errors, exit codes."""
+"""Shared parts of the store commands: argument parsing, workspace lookup, errors, exit codes."""
 
 from __future__ import annotations
 
