@@ -10,8 +10,7 @@ import sys
 from types import FrameType
 
 from safeshell.cli import exit_codes
-from safeshell.errors import SafeshellError, WorkspaceError
-from safeshell.workspace import find_workspace
+from trainer.cli.common import new_parser, run_command, workspace_from
 from trainer.monitor import DEFAULT_PORT, MonitorServer
 
 logger = logging.getLogger(__name__)
@@ -22,31 +21,20 @@ on 127.0.0.1 only. The address it prints carries a secret, created at each
 start, that the page needs for its stop, pause, resume and skip buttons."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trainctl monitor", description=DESCRIPTION)
-    parser.add_argument("--workspace", metavar="DIR", help="the training workspace (default: found from the cwd)")
+def main(argv: list[str]) -> int:
+    parser = new_parser("trainctl monitor", DESCRIPTION)
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT,
         help=f"TCP port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free port)",
     )
-    return parser
+    return run_command(parser, argv, _serve)
 
 
-def main(argv: list[str]) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exit_codes.OK if exc.code == 0 else exit_codes.USAGE
+def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"trainctl monitor: invalid --port {args.port!r}; use 1-65535, or 0 for a free port", file=sys.stderr)
         return exit_codes.USAGE
-
-    try:
-        workspace = find_workspace(args.workspace)
-    except WorkspaceError as exc:
-        print(f"trainctl monitor: {exc}", file=sys.stderr)
-        return exit_codes.CONFIG
+    workspace = workspace_from(args)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -60,9 +48,6 @@ def main(argv: list[str]) -> int:
             )
         else:
             print(f"trainctl monitor: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
-        return exit_codes.ERROR
-    except SafeshellError as exc:
-        print(f"trainctl monitor: {exc}", file=sys.stderr)
         return exit_codes.ERROR
 
     # SIGTERM ends the server like Ctrl-C: the monitor holds no state to save.

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from trainer.cli import monitor_cmd
 
 URL_LINE = re.compile(r"^Open http://127\.0\.0\.1:(\d+)/#secret=([A-Za-z0-9_-]{40,})$")
@@ -70,7 +72,11 @@ def test_invalid_port_is_usage_error(training, capsys):
 
 
 def test_help_lists_options(capsys):
-    assert monitor_cmd.main(["--help"]) == 0
+    with pytest.raises(SystemExit) as exit_info:
+        monitor_cmd.main(["--help"])
+
+    assert exit_info.value.code == 0
     output = capsys.readouterr().out
     assert "--port" in output
     assert "127.0.0.1" in output
+    assert "78  missing workspace" in output
