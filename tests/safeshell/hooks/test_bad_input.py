@@ -148,3 +148,22 @@ def test_stalled_stdin_times_out(venv_bin) -> None:
     assert process.returncode == 2
     assert stdout == b""
     assert stderr == b"safeshell: the hook did not finish within 1 s, so the call is blocked\n"
+
+
+def test_hook_imports_no_heavy_library(workspace: Workspace, sample, venv_bin) -> None:
+    import os
+    import subprocess
+
+    payload = json.dumps(sample("claude-code", "bash_rm_model")).encode()
+    # The first call compiles the policy into its cache (YAML and schema work);
+    # every later call must start from the cache.
+    run_hook("claude-code", payload, workspace=None, env=dict(os.environ))
+    completed = subprocess.run(
+        [str(venv_bin / "python"), "-X", "importtime", "-m", "safeshell.cli.main", "hook", "claude-code"],
+        input=payload, capture_output=True, env={**os.environ}, check=False,
+    )
+    assert completed.returncode == 0
+    imported = {line.split("|")[-1].strip() for line in completed.stderr.decode().splitlines() if "|" in line}
+    assert "tree_sitter_bash" in imported  # the shell analysis really ran
+    for heavy in ("torch", "transformers", "mcp", "jsonschema", "yaml"):
+        assert heavy not in imported
