@@ -107,10 +107,25 @@ class Store:
         except OSError as exc:
             raise fsutil.os_failure(exc, "creating", self.models_dir) from exc
 
-    def recover(self) -> list[str]:
-        """Finish or undo what a crash interrupted; return one line per fix."""
+    def recover(self, *, wait: bool = True) -> list[str]:
+        """Finish or undo what a crash interrupted; return one line per fix.
+
+        With ``wait=False``, return at once when another process holds the
+        store lock: that process is alive and recovers before its own work.
+        """
         from models import recovery
 
+        if not wait:
+            self._ensure_dirs()
+            try:
+                self._lock.acquire(timeout=0)
+            except filelock.Timeout:
+                logger.debug("store lock busy; recovery left to its holder")
+                return []
+            try:
+                return recovery.recover(self)
+            finally:
+                self._lock.release()
         with self.locked():
             return recovery.recover(self)
 
@@ -334,7 +349,8 @@ class Store:
 
     def _preserve_live_model(self, reason: str) -> str | None:
         """Record current_model/ if it drifted; return the id the pointer names afterwards."""
-        if not self.current_model.is_dir() or not any(self.current_model.iterdir()):
+        has_files = self.current_model.is_dir() and any(names for _d, _s, names in os.walk(self.current_model))
+        if not has_files:
             return self.current_id()
         return self._snapshot_locked(reason=reason, metadata={}).id
 

@@ -84,7 +84,7 @@ def run(parser: Parser, argv: list[str], handlers: dict[str, Callable[[Store, ar
 
     try:
         store = Store.for_workspace(workspace)
-        for line in store.recover():
+        for line in store.recover(wait=False):
             print(f"recovered: {line}", file=sys.stderr)
         return handlers[args.command](store, args)
     except StoreError as exc:

@@ -108,3 +108,13 @@ def test_snapshot_after_checkout_hashes_nothing(two_versions: Store) -> None:
     assert cache is not None
     assert sorted(cache) == sorted(TINY_MODEL)
     assert two_versions.snapshot(reason="again").id == "v001"
+
+
+def test_checkout_over_empty_directories(two_versions: Store, workspace: Workspace) -> None:
+    for path in sorted(workspace.current_model.rglob("*"), reverse=True):
+        if path.is_file():
+            path.unlink()
+    assert (workspace.current_model / "tokenizer").is_dir()
+    two_versions.checkout("v001")
+    assert read_model(workspace.current_model) == TINY_MODEL
+    assert two_versions.version_ids() == ["v001", "v002"]

@@ -111,3 +111,19 @@ def test_missing_event_is_logged(two_versions: Store) -> None:
 
 def test_recover_on_clean_store_does_nothing(two_versions: Store) -> None:
     assert two_versions.recover() == []
+
+
+def test_recover_without_wait_skips_busy_lock(two_versions: Store) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); sys.stdin.read()", str(two_versions.models_dir / "store.lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        fsutil.write_json_atomic(two_versions.pointer_file, {"format": 1, "version": "v001"})
+        assert two_versions.recover(wait=False) == []
+    finally:
+        holder.communicate("", timeout=30)
+    assert two_versions.recover(wait=False) == ["logged the pointer move to v001 that a crash left unrecorded"]
