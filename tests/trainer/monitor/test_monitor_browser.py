@@ -102,6 +102,7 @@ def test_page_renders_training_and_pauses(training, serve, ack_daemon, tab):
     page.goto(client.server.url)
     page.wait_for_selector("#versions-body tbody tr")
     page.wait_for_selector("#approvals-body code")
+    assert page.url == f"http://127.0.0.1:{client.server.port}/"  # the secret left the address bar
 
     # Daemon state.
     assert page.text_content("#state") == "training"
@@ -143,7 +144,9 @@ def test_page_renders_training_and_pauses(training, serve, ack_daemon, tab):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
 
-    # Pause: the daemon acknowledges and the page shows it.
+    # Pause, after a reload: the tab kept the secret. The daemon acknowledges and the page shows it.
+    page.reload()
+    page.wait_for_selector("#queue-body tbody tr")
     page.click("button[data-action=pause]")
     page.wait_for_selector("#control-feedback[data-state=acknowledged]")
     assert page.text_content("#control-feedback").startswith("The daemon acknowledged pause at ")

@@ -42,6 +42,9 @@
     try {
       if (fromHash) {
         window.sessionStorage.setItem(SECRET_KEY, fromHash);
+        // Keep the secret out of the address bar (screen shares, screenshots);
+        // the tab's session storage keeps it across reloads.
+        window.history.replaceState(null, "", window.location.pathname);
         return fromHash;
       }
       return window.sessionStorage.getItem(SECRET_KEY);
