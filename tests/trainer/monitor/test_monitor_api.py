@@ -341,3 +341,19 @@ def test_info_names_workspace(training, serve):
 
     assert info["workspace"] == str(training.workspace.root)
     assert info["controls"] == ["pause", "resume", "stop", "skip"]
+
+
+def test_corrupt_state_db_fails_its_panels_only(empty_workspace, serve):
+    empty_workspace.state_db.parent.mkdir()
+    empty_workspace.state_db.write_bytes(b"this is not an SQLite database" * 100)
+    client = serve(empty_workspace)
+
+    queue = client.get("/api/queue")
+    approvals = client.get("/api/approvals")
+    status = client.get("/api/status")
+
+    assert queue.status == 500
+    assert approvals.status == 500
+    assert "state.db" in queue.json()["error"]
+    assert queue.json()["hint"]
+    assert status.status == 200
