@@ -1,14 +1,17 @@
 """Rule paths: resolving them to absolute paths and matching operation paths.
 
 A rule path is relative to the workspace root unless it starts with ``/``,
-``~`` or one of the variables ``{home}``, ``{config_home}`` and
-``{approval_key}``. Resolved paths have symlinks followed, like the paths
+``~`` or one of the variables ``{home}``, ``{config_home}``,
+``{approval_key}`` and ``{account_home}``. The first three follow the
+environment; ``{account_home}`` is the home directory in the user database,
+which a command cannot redirect by setting HOME or XDG_CONFIG_HOME. Resolved paths have symlinks followed, like the paths
 of operations, so both sides compare as plain strings.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 from typing import Mapping
 
 from safeshell.operations import OperationKind
@@ -25,6 +28,13 @@ def config_home(env: Mapping[str, str]) -> str:
     return os.path.join(home_dir(env), ".config")
 
 
+def account_home() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return os.path.expanduser("~")
+
+
 def home_dir(env: Mapping[str, str]) -> str:
     return env.get("HOME") or os.path.expanduser("~")
 
@@ -38,7 +48,9 @@ def approval_key_path(env: Mapping[str, str]) -> str:
 
 def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str]) -> str:
     """Return the absolute, symlink-resolved form of one rule path."""
-    if path.startswith("{home}"):
+    if path.startswith("{account_home}"):
+        path = account_home() + path[len("{account_home}"):]
+    elif path.startswith("{home}"):
         path = home_dir(env) + path[len("{home}"):]
     elif path.startswith("{config_home}"):
         path = config_home(env) + path[len("{config_home}"):]

@@ -271,3 +271,13 @@ def test_strictest_decision_wins(workspace: Workspace) -> None:
     verdict = check_operations(operations, workspace=workspace)
     assert verdict.decision is Decision.DENY
     assert [match.rule for match in verdict.matches] == ["policy-file", "current-model"]
+
+
+def test_key_read_with_moved_config_home_denied(workspace: Workspace, tmp_path: Path) -> None:
+    """Setting XDG_CONFIG_HOME and HOME elsewhere does not unprotect the account's real key."""
+    import pwd
+
+    real_key = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".config" / "safeshell" / "approval.key"
+    moved = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    verdict = check_operations([op(K.READ, str(real_key))], workspace=workspace, env=moved)
+    assert (verdict.decision.label, verdict.primary.rule if verdict.primary else None) == ("deny", "approval-key-read")
