@@ -50,7 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"trainctl monitor: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
         return exit_codes.ERROR
 
-    # SIGTERM ends the server like Ctrl-C: the monitor holds no state to save.
+    # SIGTERM ends the server like Ctrl-C, because the monitor has no state to save.
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 

@@ -3,7 +3,7 @@
 The daemon starts a new file each day, so a tail taken just after midnight
 continues into the previous day's file. Reads are bounded in bytes as well as
 lines: a week-long log or a single huge line costs the same as a short one.
-Bytes that are not UTF-8 are replaced, never raised on.
+Bytes that are not UTF-8 are decoded as U+FFFD replacement characters.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who may talk to the monitor: the per-start secret and the Host/Origin checks.
+"""Access checks of the monitor: the per-start secret and the Host/Origin checks.
 
 The monitor listens on 127.0.0.1 only, but every local process and every web
 page the user has open can reach that address. Two checks keep them out:
@@ -19,8 +19,8 @@ import enum
 import hmac
 import secrets
 
-# 32 random bytes: guessing is out of reach even for a local process that can
-# send requests as fast as the server answers them.
+# 32 random bytes (256 bits), so guessing is out of reach even for a local
+# process that sends requests as fast as the server handles them.
 SECRET_BYTES = 32
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -72,8 +72,8 @@ def host_problem(host: str | None, origin: str | None, port: int) -> str | None:
     """Return why a request's Host/Origin pair is not this monitor's, or None.
 
     ``origin`` may be absent (navigations, same-origin GETs, command-line
-    clients); when present it must be one of this monitor's own origins, which
-    also rejects ``Origin: null`` from sandboxed frames and local files.
+    clients). When present, it must be one of this monitor's own origins, so
+    ``Origin: null`` from sandboxed frames and local files is rejected too.
     """
     if not host:
         return "the request has no Host header"

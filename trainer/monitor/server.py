@@ -169,7 +169,7 @@ class MonitorHandler(BaseHTTPRequestHandler):
         except SafeshellError as exc:
             logger.warning("%s %s failed: %s", method, self.path, exc.message)
             response = error_response(HTTPStatus.INTERNAL_SERVER_ERROR, exc.message, exc.hint)
-        except Exception as exc:  # the server must keep answering whatever one request hits
+        except Exception as exc:  # one failing request must not stop the server
             logger.exception("%s %s failed", method, self.path)
             response = error_response(
                 HTTPStatus.INTERNAL_SERVER_ERROR,
@@ -231,7 +231,7 @@ class MonitorHandler(BaseHTTPRequestHandler):
             if with_body:
                 self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the browser went away; nothing to answer
+            self.close_connection = True  # the browser went away, so there is no one to send the response to
 
 
 # --- routes -----------------------------------------------------------------

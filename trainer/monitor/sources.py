@@ -1,8 +1,8 @@
-"""What each API endpoint returns, read from the workspace's files and database.
+"""Payloads of the API endpoints, read from the workspace's files and database.
 
-Every function here only reads: the monitor never creates the state
+Every function here only reads. The monitor never creates the state
 database, the store or the logs directory of a workspace that lacks them,
-it reports them as empty. A source that exists but cannot be read raises a
+and reports them as empty instead. A source that exists but cannot be read raises a
 :class:`~safeshell.errors.SafeshellError`, which the server returns as a 500
 with the message, so the page shows that panel's error and keeps the others.
 

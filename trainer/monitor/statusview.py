@@ -1,9 +1,9 @@
 """The status file as the page shows it: checked types, bounded history, liveness.
 
 The status file is written by another process and read while it trains, so
-every field is checked here: a field of the wrong type becomes ``None``
-instead of breaking the page, and a loss history of a week-long run is cut
-down to at most :data:`MAX_CHART_POINTS` points that keep its spikes.
+every field is checked here. A field of the wrong type becomes ``None``
+instead of breaking the page. A long loss history is cut down to at most
+:data:`MAX_CHART_POINTS` points that keep its spikes.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def normalize(status: dict[str, Any], *, now: datetime | None = None) -> dict[st
     """Return the page's view of a status dict from :func:`trainer.status.read_status`.
 
     ``read_status`` reports an unreadable or invalid file as state
-    ``unknown`` with the reason in ``last_error``; the view turns that into
-    ``problem``, which the page shows as an error banner.
+    ``unknown`` with the reason in ``last_error``. The view moves that reason
+    to ``problem``, which the page shows as an error banner.
     """
     now = now or datetime.now(timezone.utc)
     state = status.get("state")
