@@ -121,6 +121,10 @@ def _host_command(text: str) -> str:
     preamble around the model's command; the policy decides on the command
     itself and the whole line still runs (see safeshell.hooks.unwrap).
     """
+    # Every wrapper line contains "eval "; checking first keeps the hooks
+    # package (about as costly to import as the guard) off the usual path.
+    if "eval " not in text:
+        return text
     from safeshell.hooks.unwrap import unwrap_host_command
 
     unwrapped = unwrap_host_command(text)
