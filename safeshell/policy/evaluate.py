@@ -52,10 +52,10 @@ def evaluate(
     matches: list[Match] = []
     for operation in operations:
         if operation.kind is OperationKind.TOOL_CALL:
+            # Tool rules decide by name; rules that list tool_call still apply below.
             match = _tool_match(policy, operation)
             if match is not None:
                 matches.append(match)
-            continue
 
         found: list[Match] = []
         for rule in policy.rules:

@@ -281,3 +281,23 @@ def test_key_read_with_moved_config_home_denied(workspace: Workspace, tmp_path: 
     moved = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     verdict = check_operations([op(K.READ, str(real_key))], workspace=workspace, env=moved)
     assert (verdict.decision.label, verdict.primary.rule if verdict.primary else None) == ("deny", "approval-key-read")
+
+
+def test_rule_on_tool_call_paths(workspace: Workspace) -> None:
+    """A workspace rule listing tool_call protects paths that tools touch."""
+    workspace.policy_file.write_text(
+        "extends: default\n"
+        "rules:\n"
+        "  - id: raw-data-tools\n"
+        "    decision: deny\n"
+        "    operations: [tool_call]\n"
+        "    paths: [data/raw]\n"
+        "    reason: raw data is read-only\n"
+        "    hint: work on a copy\n"
+    )
+    touching = Operation(K.TOOL_CALL, paths=(str(workspace.root / "data" / "raw" / "a.jsonl"),), source="queue_add",
+                         detail={"tool": "queue_add"})
+    elsewhere = Operation(K.TOOL_CALL, paths=(str(workspace.inbox / "a.jsonl"),), source="queue_add",
+                          detail={"tool": "queue_add"})
+    assert decide(workspace, touching) == ("deny", "raw-data-tools")
+    assert decide(workspace, elsewhere) == ("allow", None)
