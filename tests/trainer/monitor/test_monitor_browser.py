@@ -171,6 +171,19 @@ def test_stop_asks_before_sending(training, serve, ack_daemon, tab):
     assert tab.page.text_content("#control-feedback") == ""
 
 
+def test_pause_without_daemon_says_so(empty_workspace, serve, tab):
+    client = serve(empty_workspace)
+    tab.page.goto(client.server.url)
+    tab.page.wait_for_selector("#connection[data-state=live]")
+
+    tab.page.click("button[data-action=pause]")
+
+    tab.page.wait_for_selector("#control-feedback:has-text('no daemon is running')")
+    assert (empty_workspace.control_dir / "pause").exists()
+    assert tab.page.get_attribute("#control-feedback", "data-state") == "pending"
+    assert tab.errors == []
+
+
 def test_page_without_secret_disables_controls(training, serve, tab):
     client = serve(training.workspace)
 

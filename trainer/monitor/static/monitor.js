@@ -326,6 +326,10 @@
       showFeedback("acknowledged", `The daemon acknowledged ${pendingControl.action}` +
         (control.at ? ` at ${formatTime(control.at)}.` : "."));
       pendingControl = null;
+    } else if (!status.daemon_alive && !pendingControl.noDaemonShown) {
+      pendingControl.noDaemonShown = true;
+      showFeedback("pending", `${pendingControl.action} requested, but no daemon is running: the request stays ` +
+        "in control/ and applies when 'trainctl daemon' starts.");
     }
   }
 
@@ -500,7 +504,8 @@
       try {
         await refresh();
       } finally {
-        scheduleRefresh(pendingControl ? FAST_REFRESH_MS : REFRESH_MS);
+        const waiting = pendingControl && !pendingControl.noDaemonShown;
+        scheduleRefresh(waiting ? FAST_REFRESH_MS : REFRESH_MS);
       }
     }, delay);
   }
