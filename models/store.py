@@ -217,7 +217,13 @@ class Store:
     def _snapshot_locked(self, *, reason: str, metadata: dict[str, Any]) -> Version:
         old_cache = self._read_cache()
         entries, cache = scan.record_directory(self.current_model, self.objects, old_cache)
-        current = self.current()
+        current_id = self.current_id()
+        try:
+            current = self.get(current_id) if current_id else None
+        except CorruptStoreError as exc:
+            # The live model must still be recordable when its version's files are damaged.
+            logger.warning("recording current_model/ as a new version: %s", exc.message)
+            current = None
         if current is not None and tuple(entries) == current.files:
             if cache != old_cache:
                 self._write_cache(current.id, cache)
@@ -225,8 +231,8 @@ class Store:
             return current
 
         logger.info("recording current_model/ (%d files): %s", len(entries), reason)
-        version = self._write_version(entries, parent=current.id if current else None, reason=reason, metadata=metadata)
-        self._move_pointer(version.id, event="snapshot", previous=current.id if current else None, reason=reason)
+        version = self._write_version(entries, parent=current_id, reason=reason, metadata=metadata)
+        self._move_pointer(version.id, event="snapshot", previous=current_id, reason=reason)
         self._write_cache(version.id, cache)
         logger.info("recorded %s (%d files, %d bytes)", version.id, len(version.files), version.total_bytes)
         return version
@@ -382,6 +388,12 @@ class Store:
                     raise CorruptStoreError(f"swap journal {str(self.journal_file)!r} names a missing incoming copy")
         except OSError as exc:
             raise fsutil.os_failure(exc, "swapping in", self.current_model) from exc
+        if not self.current_model.is_dir():
+            raise CorruptStoreError(
+                f"swap journal {str(self.journal_file)!r} names {incoming.name!r}, but neither it nor "
+                f"{str(self.current_model)!r} exists",
+                hint=f"restore the model with 'trainctl versions restore {journal['target']}' after removing {self.journal_file.name}",
+            )
 
         target_id = journal["target"]
         if self.current_id() != target_id:

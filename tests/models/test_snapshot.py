@@ -122,3 +122,12 @@ def test_get_unknown_version_names_it(store: Store) -> None:
     store.snapshot(reason="first")
     with pytest.raises(VersionNotFoundError, match="'v007'.*latest: v001"):
         store.get("v007")
+
+
+def test_snapshot_with_damaged_current_manifest(store: Store, workspace: Workspace) -> None:
+    store.snapshot(reason="first")
+    (store.versions_dir / "v001" / "manifest.json").write_text("not json")
+    version = store.snapshot(reason="rescue")
+    assert version.id == "v002"
+    assert version.parent == "v001"
+    assert store.current_id() == "v002"
