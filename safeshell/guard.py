@@ -67,7 +67,12 @@ def check_command_detailed(
     """
     policy = load_policy(workspace)
     environment = os.environ if env is None else env
-    operations, commands, problems = _analyze(command, cwd=cwd, env=environment, quick=not include_allow)
+    strict_unknown = policy.settings["unknown_program_with_protected_path"] != "allow"
+    operations, commands, problems = _analyze(
+        command, cwd=cwd, env=environment, quick=not (include_allow or strict_unknown)
+    )
+    if strict_unknown:
+        operations += _unknown_programs(commands, policy, workspace, environment)
     matches = evaluate(policy, operations, root=str(workspace.root), env=environment, include_allow=include_allow)
 
     blocking = [match for match in matches if int(match.decision) > 0]
@@ -95,6 +100,16 @@ def check_operations(
     policy = load_policy(workspace) if policy is None else policy
     matches = evaluate(policy, operations, root=str(workspace.root), env=env)
     return Verdict.combine(operations, matches, policy_version=policy.version)
+
+
+def _unknown_programs(
+    commands: list["SimpleCommand"], policy: Policy, workspace: Workspace, env: Mapping[str, str]
+) -> list[Operation]:
+    from safeshell.policy.evaluate import resolved_rule_paths
+    from safeshell.policy.unknown_programs import unknown_program_operations
+
+    resolved = resolved_rule_paths(policy, str(workspace.root), env)
+    return unknown_program_operations(commands, policy, resolved)
 
 
 def _analyze(

@@ -48,7 +48,7 @@ def evaluate(
     (for checking rule examples and for ``safeshell explain``).
     """
     env = os.environ if env is None else env
-    resolved = _resolved_paths(policy, root, env)
+    resolved = resolved_rule_paths(policy, root, env)
     matches: list[Match] = []
     for operation in operations:
         if operation.kind is OperationKind.TOOL_CALL:
@@ -220,7 +220,8 @@ def _tool_match(policy: Policy, operation: Operation) -> Match | None:
     )
 
 
-def _resolved_paths(policy: Policy, root: str, env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+def resolved_rule_paths(policy: Policy, root: str, env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Return each path rule's paths resolved for ``root`` and ``env`` (cached)."""
     key = (policy.version, root, tuple(env.get(name) for name in _ENV_KEYS))
     cached = _RESOLVED.get(key)
     if cached is None:

@@ -90,3 +90,22 @@ def test_check_operations_combines_strictest(workspace: Workspace) -> None:
     assert verdict.decision is Decision.REQUIRE_APPROVAL
     assert {match.rule for match in verdict.matches} == {"tool:version_delete", "model-versions"}
     assert verdict.operations == tuple(operations)
+
+
+def test_unknown_program_setting_applies(workspace: Workspace, env: dict[str, str]) -> None:
+    """By default an unknown program runs; a stricter setting catches it being handed the model."""
+    command = "mytool --input=current_model/model.safetensors --out /tmp/report.txt"
+    default = check_command(command, workspace=workspace, cwd=str(workspace.root), env=env)
+    assert default.decision is Decision.ALLOW
+
+    workspace.policy_file.write_text(
+        "extends: default\nsettings:\n  unknown_program_with_protected_path: require_approval\n"
+    )
+    strict = check_command(command, workspace=workspace, cwd=str(workspace.root), env=env)
+    assert strict.decision is Decision.REQUIRE_APPROVAL
+    assert strict.primary is not None
+    assert strict.primary.rule == "unknown-program"
+    assert strict.primary.path == str(workspace.current_model / "model.safetensors")
+    # Known programs are decided by their own semantics, not by this setting.
+    known = check_command("cat current_model/config.json", workspace=workspace, cwd=str(workspace.root), env=env)
+    assert known.decision is Decision.ALLOW
