@@ -50,6 +50,9 @@ def cases(root: Path, outside: Path) -> list[tuple[str, list[str], bytes]]:
     hook = argv[: argv.index("--workspace")]
     return [
         ("python3 -I -S -c pass", [sys.executable, "-I", "-S", "-c", "pass"], b""),
+        # The floor of any process that uses safeshell's records: dataclasses
+        # imports inspect, which imports ast, dis and tokenize.
+        ("python3 -I -S -c 'import dataclasses'", [sys.executable, "-I", "-S", "-c", "import dataclasses"], b""),
         ("console script: safeshell hook (site)", [str(SAFESHELL), "hook", "claude-code"],
          payload("Bash", {"command": "ls"}, outside)),
         ("hook: cwd outside any workspace", hook, payload("Bash", {"command": "ls"}, outside)),
