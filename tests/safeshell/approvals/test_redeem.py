@@ -228,7 +228,7 @@ def test_allowed_and_denied_verdicts_take_no_token(workspace: Workspace, rejecte
     check = approvals.check_token(workspace, rejected.subject, allowed, token)
     assert (check.ok, check.check) == (False, "not_required")
 
-    delete_policy = Operation(OperationKind.WRITE, paths=(str(workspace.policy_file),), source="echo x > safeshell.yaml")
-    denied = guard.check_operations([delete_policy], workspace=workspace)
+    write_policy = Operation(OperationKind.WRITE, paths=(str(workspace.policy_file),), source="echo x > safeshell.yaml")
+    denied = guard.check_operations([write_policy], workspace=workspace)
     check = approvals.check_token(workspace, rejected.subject, denied, token)
     assert (check.ok, check.check) == (False, "policy_denies")
