@@ -28,7 +28,7 @@ CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 @dataclass
 class DataSummary:
-    """What validation learned about a valid data file."""
+    """Facts about a valid data file, gathered by validation."""
 
     path: Path
     digest: str

@@ -34,7 +34,7 @@ ORPHAN_WAIT_S = 600.0
 
 @dataclass
 class RunOutcome:
-    """What the daemon does next after a job."""
+    """Outcome of one job run; it decides the daemon's next step."""
 
     outcome: str  # completed, stopped, paused, skipped, failed, interrupted, held
     version: str | None = None
@@ -121,13 +121,15 @@ class JobRunner:
             return self._commit(entry, spec, result)
         if result.outcome in ("stopped", "paused"):
             self.queue.requeue_at_head(entry.id)
-            logger.info("job %d %s at step %d with checkpoint %s", entry.id, result.outcome, result.steps,
-                        result.checkpoint)
+            logger.info("control %s carried out: job %d %s at step %d with checkpoint %s",
+                        "stop" if result.outcome == "stopped" else "pause", entry.id, result.outcome,
+                        result.steps, result.checkpoint)
             return RunOutcome(result.outcome)
         if result.outcome == "skipped":
             moved = move_file(Path(entry.file), self.workspace.inbox / "skipped")
             self.queue.finish(entry.id, "skipped", file=moved)
-            logger.info("job %d skipped at step %d; %s moved to %s", entry.id, result.steps, entry.name, moved)
+            logger.info("control skip carried out: job %d skipped at step %d; %s moved to %s", entry.id,
+                        result.steps, entry.name, moved)
             return RunOutcome("skipped")
         error = result.error or "unknown error"
         if result.error_kind == "ModelLoadError":

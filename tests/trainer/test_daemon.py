@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -101,3 +102,17 @@ def test_status_and_queue_commands(workspace: Workspace) -> None:
     usage = subprocess.run([sys.executable, "-m", "trainer.cli.main", "queue", "frobnicate"],
                            capture_output=True, text=True)
     assert usage.returncode == 64
+
+
+def test_sigterm_stops_idle_daemon(workspace: Workspace) -> None:
+    daemon = start_daemon(workspace)
+    try:
+        wait_for(lambda: read_status(workspace)["daemon_pid"] == daemon.pid, timeout=60, what="daemon start")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert read_status(workspace)["state"] == "stopped"
+    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    assert "signal SIGTERM received: stopping" in log
