@@ -85,17 +85,33 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
     return generic_actions(tool, tool_input, cwd)
 
 
-def generic_actions(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]:
-    """Paths named anywhere in an MCP or unknown tool's input.
+# Argument names under which MCP servers pass a shell command to run
+# (shell and terminal servers). The command goes through the shell analysis.
+SHELL_ARGUMENTS = frozenset({"command", "cmd", "script", "shell_command", "commandLine", "command_line"})
 
-    An MCP tool whose name says it reads (``mcp__fs__read_file``) reads
-    them; any other tool may write them. A tool naming no path is allowed.
+# safeshell's own MCP server decides on its tools itself (run_command included).
+OWN_SERVER_PREFIX = "mcp__safeshell__"
+
+
+def generic_actions(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]:
+    """Shell commands and paths named in an MCP or unknown tool's input.
+
+    A string argument named like a shell command (``command``, ``cmd``,
+    ``script``, ...) of an MCP tool is analysed as one. Every path-like
+    string is a path the tool touches: read when the tool's name says it
+    reads (``mcp__fs__read_file``), written otherwise. A tool naming neither
+    is allowed.
     """
+    actions: list[Action] = []
+    if tool.startswith("mcp__") and not tool.startswith(OWN_SERVER_PREFIX):
+        commands = [value for key, value in tool_input.items() if key in SHELL_ARGUMENTS and isinstance(value, str)]
+        if commands:
+            actions.append(ShellAction("\n".join(commands)))
     paths = path_strings(tool_input, cwd)
-    if not paths:
-        return []
-    kind = OperationKind.READ if is_read_only_name(tool) else OperationKind.WRITE
-    return [PathsAction(tuple(paths), kind)]
+    if paths:
+        kind = OperationKind.READ if is_read_only_name(tool) else OperationKind.WRITE
+        actions.append(PathsAction(tuple(paths), kind))
+    return actions
 
 
 def edit_from(value: Any, where: str) -> Edit:

@@ -61,7 +61,7 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     if verdict.decision == Decision.DENY:
         return HookDecision("deny", reasons.describe_verdict(verdict, tool=call.tool))
 
-    if _may_ask(call, verdict, policy, shell is not None, env):
+    if _may_ask(call, verdict, policy, env):
         return HookDecision("ask", reasons.ask_text(verdict, tool=call.tool))
     text = reasons.describe_verdict(verdict, tool=call.tool)
     if shell is None:
@@ -87,14 +87,14 @@ def shell_prefix_is_safeshell(env: Mapping[str, str]) -> bool:
     return os.path.basename(program) == "safeshell"
 
 
-def _may_ask(call: ToolCall, verdict: Verdict, policy: object, is_shell: bool, env: Mapping[str, str]) -> bool:
+def _may_ask(call: ToolCall, verdict: Verdict, policy: object, env: Mapping[str, str]) -> bool:
     if not call.supports_ask:
         return False
     if (call.permission_mode or "default") not in INTERACTIVE_MODES:
         return False
-    # Through the safeshell shell prefix, a command the human allows in the
-    # host's dialog is still rejected without a token, so asking is useless.
-    if is_shell and shell_prefix_is_safeshell(env):
+    # Through the safeshell shell prefix, a Bash command the human allows in
+    # the host's dialog is still rejected without a token, so asking is useless.
+    if call.tool == "Bash" and shell_prefix_is_safeshell(env):
         return False
     rules = {match.rule for match in verdict.matches if match.decision == Decision.REQUIRE_APPROVAL}
     return bool(rules) and all(policy.rule_allows_ask(rule) for rule in rules)  # type: ignore[attr-defined]

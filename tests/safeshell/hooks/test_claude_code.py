@@ -151,3 +151,15 @@ def test_editing_hook_settings_asks(workspace: Workspace, sample) -> None:
     assert output["permissionDecision"] == "ask"
     assert output["permissionDecisionReason"].startswith(
         "safeshell requires approval for this Edit call (rule assistant-settings)")
+
+
+def test_mcp_shell_command_analysed(workspace: Workspace, sample) -> None:
+    output = json.loads(decide(workspace, sample("claude-code", "mcp_shell_rm_model")).stdout)["hookSpecificOutput"]
+    assert output["permissionDecision"] == "ask"
+    assert output["permissionDecisionReason"].startswith(
+        "safeshell requires approval for this mcp__desktop-commander__start_process call (rule current-model)")
+
+
+def test_own_mcp_server_left_to_server(workspace: Workspace, sample) -> None:
+    # safeshell-mcp's run_command decides on the command itself, with its own approval route.
+    assert decide(workspace, sample("claude-code", "mcp_own_run_command")) == HookAnswer("", "", 0)
