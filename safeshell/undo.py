@@ -38,7 +38,7 @@ DESTRUCTIVE_KINDS = _LINK_KINDS | _COPY_KINDS | {OperationKind.CONFIG_CHANGE}
 
 @dataclass
 class SnapshotPlan:
-    """What a snapshot before the operations will keep, and what that costs."""
+    """Contents and cost of a snapshot taken before the operations."""
 
     model: bool = False  # current_model/ is recorded through the store
     model_bytes: int = 0
@@ -78,7 +78,7 @@ class Snapshot:
     problems: list[str] = field(default_factory=list)
 
     def restore_hint(self, workspace: Workspace) -> str:
-        """Return the stderr lines that say how to undo the operation."""
+        """Return the stderr lines that tell how to undo the operation."""
         lines = [f"safeshell: snapshot {self.id} taken before the approved command:"]
         if self.model_version:
             lines.append(f"  current_model/ is version {self.model_version}; "

@@ -57,7 +57,7 @@ VERIFY_DIR = "verify"
 
 @dataclass(frozen=True)
 class FileState:
-    """What the record knows about one file under current_model/."""
+    """Stat values recorded for one file under current_model/."""
 
     inode: int
     size: int
@@ -83,7 +83,7 @@ class Record:
 
 @dataclass
 class VerifyReport:
-    """What the command changed and what was done about it."""
+    """Changes a command made to protected state, and what was done about each."""
 
     restored: list[str] = field(default_factory=list)  # workspace-relative paths put back
     displaced: list[str] = field(default_factory=list)  # paths moved into the record's displaced/
@@ -388,7 +388,7 @@ def _put_back(saved: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.safeshell-restore-{os.getpid()}")
     if os.lstat(saved).st_nlink == 1:
-        # Only the record holds it (the command deleted it): relink, then drop the record's link.
+        # The record has the only remaining link (the command deleted the file): relink, then drop the record's link.
         os.link(saved, temporary, follow_symlinks=False)
         os.replace(temporary, target)
         os.unlink(saved)

@@ -1,7 +1,7 @@
 """Rejection messages, rendered from the verdict and the approval request.
 
 The CLI prints :func:`render_rejection`; JSON consumers (``safeshell check
---json``, hooks, MCP) use :func:`rejection_dict`. Both say what was rejected,
+--json``, hooks, MCP) use :func:`rejection_dict`. Both state what was rejected,
 which rule and path, and how to get approval.
 """
 

@@ -1,7 +1,7 @@
 """``safeshell approve ID``: a human grants an approval request on a terminal.
 
 The request is shown in full, then the human types the request id or
-``approve`` (a bare Enter is not enough; ``deny`` denies it). The answer is
+``approve`` (a bare Enter is not enough; ``deny`` denies it). The confirmation is
 read from the controlling terminal (``/dev/tty``), never from stdin, after
 discarding anything typed ahead, so a process without a terminal (an
 assistant's tool call) cannot grant. The token and the command to run with

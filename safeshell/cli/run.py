@@ -65,7 +65,7 @@ class UsageError(Exception):
 
 @dataclass
 class RunArgs:
-    """What to run and how."""
+    """Parsed arguments of a guarded run."""
 
     argv: list[str]  # executed as is
     command: str  # the shell text the policy decides on

@@ -16,7 +16,7 @@ from safeshell.cli import exit_codes
 from safeshell.workspace import Workspace
 
 PTY_HELPERS = str(Path(__file__).parent / "approvals")
-# Deletes one weight file and leaves a mark, so a test sees whether it ran.
+# Deletes one weight file and leaves a mark, so a test can tell whether it ran.
 COMMAND = "rm current_model/model.safetensors && echo ran >> ran.log"
 
 

@@ -22,7 +22,8 @@ def test_list_shows_open_request(workspace: Workspace, rejected: Rejected, capsy
     status, out, _ = _run(capsys, "--workspace", str(workspace.root), "list")
     assert status == 0
     assert out.split()[:2] == [rejected.request.id, "open"]
-    assert "current-model" in out and "rm -rf current_model" in out
+    assert "current-model" in out
+    assert "rm -rf current_model" in out
 
 
 def test_list_json_is_parseable(workspace: Workspace, rejected: Rejected, capsys) -> None:
