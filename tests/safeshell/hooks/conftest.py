@@ -58,12 +58,3 @@ def hook_process(venv_bin: Path) -> Callable[..., subprocess.CompletedProcess[by
 
     return run
 
-
-def claude_output(decision: str, reason: str) -> dict[str, Any]:
-    return {
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": decision,
-            "permissionDecisionReason": reason,
-        }
-    }

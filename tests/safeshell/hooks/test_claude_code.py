@@ -11,7 +11,16 @@ from safeshell import guard
 from safeshell.hooks import run_hook
 from safeshell.hooks.model import HookAnswer
 from safeshell.workspace import Workspace
-from tests.safeshell.hooks.conftest import claude_output
+
+
+def claude_output(decision: str, reason: str) -> dict:
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": reason,
+        }
+    }
 
 
 def decide(workspace: Workspace, payload: dict, env: dict | None = None) -> HookAnswer:
