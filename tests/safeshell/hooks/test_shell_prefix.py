@@ -87,3 +87,42 @@ def test_model_delete_rejected_before_running(workspace: Workspace, venv_bin: Pa
     assert result.returncode == 120
     assert (workspace.current_model / "model.safetensors").exists()
     assert "rm -rf current_model" in result.stderr
+
+
+def hook_request(workspace: Workspace, hook_process, sample) -> str:
+    """Return the request ID the hook names for 'rm -rf current_model' under the prefix."""
+    import json
+    import re
+
+    result = hook_process("claude-code", sample("claude-code", "bash_rm_model"),
+                          env={"CLAUDE_CODE_SHELL_PREFIX": "/opt/venv/bin/safeshell -c"})
+    reason = json.loads(result.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    return re.search(r"approve request ([0-9a-f]+)\.", reason).group(1)
+
+
+def grant(workspace: Workspace, request_id: str) -> str:
+    from safeshell import approvals, guard
+
+    return approvals.grant_request(workspace, request_id, by="test",
+                                   current_policy_version=guard.load_policy(workspace).version).text
+
+
+def test_hook_request_token_accepted_by_run(workspace: Workspace, venv_bin: Path, hook_process, sample) -> None:
+    token = grant(workspace, hook_request(workspace, hook_process, sample))
+    rerun = f"cd {shlex.quote(str(workspace.root))} && {venv_bin / 'safeshell'} --approval {token} -c 'rm -rf current_model'"
+    result = subprocess.run(["bash", "-c", rerun], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert not workspace.current_model.exists()
+
+
+def test_approved_rerun_through_prefix_rejected(workspace: Workspace, venv_bin: Path, snapshot: Path,
+                                                tmp_path: Path, hook_process, sample) -> None:
+    """Known gap: through the shell prefix, the outer safeshell -c analyses the nested
+    'safeshell --approval TOKEN -c COMMAND' like 'bash -c' and rejects it without a
+    token of its own, so an approved command cannot be rerun from the assistant's
+    Bash tool while CLAUDE_CODE_SHELL_PREFIX is set; the user reruns it instead."""
+    token = grant(workspace, hook_request(workspace, hook_process, sample))
+    command = f"cd {workspace.root} && safeshell --approval {token} -c \"rm -rf current_model\""
+    result = run_prefixed(venv_bin, workspace, claude_line(command, snapshot, tmp_path / "claude-5e6f-cwd"))
+    assert result.returncode == 120
+    assert (workspace.current_model / "model.safetensors").exists()
