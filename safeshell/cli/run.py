@@ -71,6 +71,8 @@ class RunArgs:
     command: str  # the shell text the policy decides on
     workspace: str | None = None
     approval: str | None = None
+    sourced: str | None = None  # a host's shell snapshot that the wrapper line sources first
+    line: str | None = None  # the whole wrapper line, when ``command`` was taken out of one
 
 
 def parse_args(argv: list[str]) -> RunArgs | None:
@@ -87,9 +89,13 @@ def parse_args(argv: list[str]) -> RunArgs | None:
                 raise UsageError("-c needs a command")
             text = argv[index + 1]
             positional = argv[index + 2:]
-            command = shlex.join(["bash", "-c", text, *positional]) if positional else _host_command(text)
-            return RunArgs(argv=["bash", "-c", text, *positional], command=command,
-                           workspace=workspace, approval=approval)
+            if positional:
+                return RunArgs(argv=["bash", "-c", text, *positional],
+                               command=shlex.join(["bash", "-c", text, *positional]),
+                               workspace=workspace, approval=approval)
+            command, sourced = _host_command(text)
+            return RunArgs(argv=["bash", "-c", text], command=command, workspace=workspace, approval=approval,
+                           sourced=sourced, line=text if command != text else None)
         if argument == "--":
             program = argv[index + 1:]
             if not program:
@@ -114,8 +120,8 @@ def parse_args(argv: list[str]) -> RunArgs | None:
     raise UsageError("missing command: use -c COMMAND or -- PROGRAM ARGS")
 
 
-def _host_command(text: str) -> str:
-    """Return the command inside a host's shell-prefix wrapper line, else ``text``.
+def _host_command(text: str) -> tuple[str, str | None]:
+    """Return the command inside a host's shell-prefix wrapper line (else ``text``) and the file it sources.
 
     Claude Code runs ``safeshell -c`` (CLAUDE_CODE_SHELL_PREFIX) with its own
     preamble around the model's command; the policy decides on the command
@@ -124,11 +130,13 @@ def _host_command(text: str) -> str:
     # Every wrapper line contains "eval "; checking first keeps the hooks
     # package (about as costly to import as the guard) off the usual path.
     if "eval " not in text:
-        return text
+        return text, None
     from safeshell.hooks.unwrap import unwrap_host_command
 
     unwrapped = unwrap_host_command(text)
-    return text if unwrapped is None else unwrapped.command
+    if unwrapped is None:
+        return text, None
+    return unwrapped.command, unwrapped.snapshot
 
 
 def main(argv: list[str]) -> int:
@@ -170,6 +178,15 @@ def _guarded_run(workspace: Workspace, args: RunArgs, cwd: str, token: str | Non
 
     policy = guard.load_policy(workspace)
     verdict = guard.check_command(args.command, workspace=workspace, cwd=cwd, env=os.environ)
+    if args.sourced is not None and args.line is not None:
+        # The wrapper line sources a snapshot file before the command, and
+        # anything can write a file with a snapshot's name: when sourcing it
+        # is not allowed on its own, decide on the whole line instead.
+        sourced = guard.check_command(shlex.join(["source", args.sourced]), workspace=workspace, cwd=cwd,
+                                      env=os.environ)
+        if sourced.decision is not Decision.ALLOW:
+            args.command = args.line
+            verdict = guard.check_command(args.command, workspace=workspace, cwd=cwd, env=os.environ)
 
     if verdict.decision is Decision.ALLOW:
         audit.record_decision(workspace, verdict, source="run", command=args.command[:4096], cwd=cwd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import os
 import signal
 import subprocess
@@ -185,3 +186,34 @@ def test_noncritical_config_edit_kept(workspace: Workspace) -> None:
     result = safeshell("-c", "make -s tune", cwd=workspace.root)
     assert result.returncode == 0, result.stderr
     assert json.loads(workspace.config_file.read_text())["logging_steps"] == 9
+
+
+def _wrapper_line(snapshot: Path, command: str, cwd_file: Path) -> str:
+    """Build the one-line wrapper Claude Code runs through its shell prefix."""
+    return f"source {snapshot} 2>/dev/null || true && eval {shlex.quote(command)} && pwd -P >| {cwd_file}"
+
+
+def test_wrapper_snapshot_checked_too(workspace: Workspace, tmp_path: Path) -> None:
+    # Any process can write a file named like a host's shell snapshot, so the
+    # snapshot a wrapper line sources is checked along with its command.
+    snapshots = tmp_path / "shell-snapshots"
+    snapshots.mkdir()
+    harmful = snapshots / "snapshot-bash-1-abc.sh"
+    harmful.write_text("rm current_model/model.safetensors\n")
+
+    result = safeshell("-c", _wrapper_line(harmful, "ls", tmp_path / "claude-ab12-cwd"), cwd=workspace.root)
+
+    assert result.returncode == exit_codes.APPROVAL_REQUIRED
+    assert "rule current-model" in result.stderr
+    assert read_tree(workspace.current_model) == MODEL_FILES
+
+
+def test_wrapper_with_plain_snapshot_runs(workspace: Workspace, tmp_path: Path) -> None:
+    snapshots = tmp_path / "shell-snapshots"
+    snapshots.mkdir()
+    plain = snapshots / "snapshot-bash-2-def.sh"
+    plain.write_text("alias ll='ls -la'\nexport PATH=/usr/bin:/bin\n")
+
+    result = safeshell("-c", _wrapper_line(plain, "echo fine", tmp_path / "claude-ab12-cwd"), cwd=workspace.root)
+
+    assert (result.returncode, result.stdout) == (0, "fine\n")
