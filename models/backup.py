@@ -35,6 +35,8 @@ def create(store: Store, version_id: str | None, *, kind: str, reason: str, targ
     if kind not in KINDS:
         raise BackupError(f"unknown backup kind {kind!r}", hint=f"use one of {', '.join(KINDS)}")
     root = _usable_target(store, Path(target).absolute() if target else store.backup_target)
+    # NOTE: the lock is held for the whole copy and read-back, so a snapshot
+    # (for example before a training run) waits for a large backup to finish.
     with store.locked():
         version_id = version_id or store.current_id()
         if version_id is None:

@@ -45,6 +45,8 @@ def verify_version(store: Store, version: Version) -> VerifyReport:
 
 def verify_store(store: Store, *, working_copy: bool) -> VerifyReport:
     """Check the pointer, every version, every object, and optionally ``current_model/``."""
+    # NOTE: runs without the store lock, so a prune running at the same time can
+    # make the objects of a version it removes look missing; rerun to confirm.
     report = VerifyReport(scope="store")
     current: Version | None = None
     try:
