@@ -74,7 +74,10 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     subject = approvals.shell_subject(workspace, shell.command, call.cwd, verdict)
     request = approvals.ensure_request(workspace, subject, verdict)
     rerun = approvals.run_command_template(request, token="<token>")
-    steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun)
+    # NOTE: through the safeshell shell prefix the nested approved run is
+    # rejected by the outer safeshell -c, so the user reruns the command.
+    user_reruns = call.tool == "Bash" and shell_prefix_is_safeshell(env)
+    steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun, user_reruns=user_reruns)
     return HookDecision("deny", text + "\n" + steps)
 
 

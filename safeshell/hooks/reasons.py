@@ -35,12 +35,23 @@ def describe_verdict(verdict: Verdict, *, tool: str) -> str:
     return "\n".join(lines)
 
 
-def shell_approval_steps(request_id: str, grant_command: str, rerun: str) -> str:
+def shell_approval_steps(request_id: str, grant_command: str, rerun: str, *, user_reruns: bool = False) -> str:
     """Tell the assistant how a human approves a shell command and how to rerun it.
 
     ``rerun`` is the command line to run with the token, ``<token>`` standing
-    for the token the human hands over.
+    for the token the human hands over. ``user_reruns`` says the assistant's
+    own shell cannot rerun it (the safeshell shell prefix rejects the nested
+    run), so the user runs it too.
     """
+    if user_reruns:
+        return (
+            f"To run it anyway, a human must approve request {request_id}. Ask the user to run, "
+            "in their own terminal:\n"
+            f"  {grant_command}\n"
+            f"  {rerun}\n"
+            "with the token the first command prints. Never run 'safeshell approve' yourself and "
+            "never read the approval key."
+        )
     return (
         f"To run it anyway, a human must approve request {request_id}. Ask the user to run\n"
         f"  {grant_command}\n"

@@ -45,8 +45,13 @@ def test_shell_prefix_turns_ask_into_request(workspace: Workspace, sample) -> No
     assert json.loads(answer.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
     request = re.search(r"approve request ([0-9a-f]+)\.", reason)
     assert request is not None
-    assert f"  safeshell approve {request.group(1)} --workspace {workspace.root}\n" in reason
-    assert reason.endswith(f"  cd {workspace.root} && safeshell --approval <token> -c 'rm -rf current_model'")
+    assert reason.endswith(
+        f"Ask the user to run, in their own terminal:\n"
+        f"  safeshell approve {request.group(1)} --workspace {workspace.root}\n"
+        f"  cd {workspace.root} && safeshell --approval <token> -c 'rm -rf current_model'\n"
+        "with the token the first command prints. Never run 'safeshell approve' yourself and "
+        "never read the approval key."
+    )
 
 
 def test_request_reused_and_no_token_shown(workspace: Workspace, sample) -> None:
@@ -54,7 +59,8 @@ def test_request_reused_and_no_token_shown(workspace: Workspace, sample) -> None
     payload["permission_mode"] = "bypassPermissions"
     first, second = reason_of(decide("claude-code", payload)), reason_of(decide("claude-code", payload))
     assert first == second
-    assert "<token>" in first
+    assert "The user gives you the token it prints; then rerun exactly:\n" in first
+    assert first.endswith(f"  cd {workspace.root} && safeshell --approval <token> -c 'rm -rf current_model'")
     from safeshell import approvals
 
     requests = approvals.list_requests(workspace)
