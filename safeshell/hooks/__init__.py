@@ -3,7 +3,8 @@
 Public surface:
 
 - :func:`run_hook` (``safeshell hook HOST``): one payload in, one
-  :class:`~safeshell.hooks.model.HookAnswer` out; never raises.
+  :class:`~safeshell.hooks.model.HookAnswer` out; for a host in
+  :data:`HOSTS` every exception becomes a blocking answer.
 - :data:`HOSTS`: the supported hosts (``claude-code``, ``codex``,
   ``gemini``), each a module with ``parse(payload) -> ToolCall``,
   ``render(HookDecision) -> HookAnswer`` and ``render_block(reason)``.
