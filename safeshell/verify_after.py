@@ -15,7 +15,10 @@ and compares after:
 - the model store's pointer (``models/CURRENT``, ``models/events.jsonl``,
   ``models/swap.json``) is fingerprinted, so a change made through the store
   (checkout, rollback, the end of a training run) is told apart from a stray
-  one.
+  one;
+- the names of the store's version and backup directories are listed, so
+  removing one outside the store is reported (it cannot be restored from
+  the record).
 
 After the command, a deleted or replaced file is put back from its store
 object (copied and re-hashed) or its hard link (whatever took its place is moved into the record's ``displaced/``), a file
@@ -78,6 +81,7 @@ class Record:
     model_dirs: set[str]
     small_files: dict[str, bytes | None]  # workspace-relative path -> content (None: absent)
     store_marker: tuple[object, ...]
+    store_entries: frozenset[str] = frozenset()  # "versions/v001", "backups/b0001", ...
     link_failures: list[str] = field(default_factory=list)
 
 
@@ -88,6 +92,7 @@ class VerifyReport:
     restored: list[str] = field(default_factory=list)  # workspace-relative paths put back
     displaced: list[str] = field(default_factory=list)  # paths moved into the record's displaced/
     unrestorable: list[str] = field(default_factory=list)  # changed paths the record cannot put back
+    lost: list[str] = field(default_factory=list)  # store versions and backups removed outside the store
     accepted: list[str] = field(default_factory=list)  # changes that were expected (non-critical config keys)
     store_changed: bool = False  # the store moved current_model/; nothing was restored
     record_dir: Path | None = None  # kept when something changed
@@ -95,7 +100,7 @@ class VerifyReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.restored or self.displaced or self.unrestorable)
+        return bool(self.restored or self.displaced or self.unrestorable or self.lost)
 
 
 def take_record(workspace: Workspace) -> Record:
@@ -110,6 +115,7 @@ def take_record(workspace: Workspace) -> Record:
         model_dirs=set(),
         small_files={name: _read_optional(workspace.root / name) for name in _small_file_names(workspace)},
         store_marker=_store_marker(workspace),
+        store_entries=_store_entries(workspace),
     )
     model_root = workspace.current_model
     if not model_root.is_dir():
@@ -139,8 +145,9 @@ def verify_and_restore(record: Record, *, critical_keys: Iterable[str]) -> Verif
     """Compare the protected state with ``record`` and put back what changed unexpectedly."""
     report = VerifyReport()
     model_changes = _model_changes(record)
+    lost_entries = sorted(record.store_entries - _store_entries(record.workspace))
     small_changes = _small_file_changes(record, frozenset(critical_keys), report)
-    if not model_changes and not small_changes:
+    if not model_changes and not small_changes and not lost_entries:
         discard(record)
         return report
 
@@ -152,6 +159,10 @@ def verify_and_restore(record: Record, *, critical_keys: Iterable[str]) -> Verif
             model_changes = []
         _restore_model(record, model_changes, report)
         _restore_small_files(record, small_changes, report)
+        if store_idle and not report.store_changed:
+            # Prune and backup deletion run under the store lock and move no
+            # pointer, so only entries lost while the store was idle are stray.
+            report.lost.extend(f"models/{entry}" for entry in lost_entries)
 
     if report.changed:
         report.record_dir = record.directory
@@ -180,6 +191,7 @@ def render_report(report: VerifyReport, command: str) -> str:
     lines.extend(f"  restored: {path}" for path in report.restored)
     lines.extend(f"  moved aside: {path}" for path in report.displaced)
     lines.extend(f"  NOT restored (changed in place): {path}" for path in report.unrestorable)
+    lines.extend(f"  REMOVED, cannot be restored from the record: {path}" for path in report.lost)
     if report.unrestorable:
         if report.rollback_version:
             lines.append(
@@ -274,6 +286,18 @@ def _backing_object(objects_dir: str, entry: list[object] | None, status: os.sta
 
 def _object_path(workspace: Workspace, digest: str) -> Path:
     return workspace.models_dir / "objects" / digest[:2] / digest
+
+
+def _store_entries(workspace: Workspace) -> frozenset[str]:
+    """List the store's version and backup directories (names only: two directory reads)."""
+    entries: set[str] = set()
+    for folder in ("versions", "backups"):
+        try:
+            with os.scandir(workspace.models_dir / folder) as listing:
+                entries.update(f"{folder}/{entry.name}" for entry in listing if not entry.name.startswith("."))
+        except OSError:
+            continue
+    return frozenset(entries)
 
 
 def _store_marker(workspace: Workspace) -> tuple[object, ...]:
@@ -494,6 +518,7 @@ def _write_report(record: Record, report: VerifyReport) -> None:
         "restored": report.restored,
         "displaced": report.displaced,
         "unrestorable": report.unrestorable,
+        "lost": report.lost,
         "rollback_version": report.rollback_version,
         "link_failures": record.link_failures,
     }

@@ -244,6 +244,7 @@ def _run_verified(workspace: Workspace, args: RunArgs, env: dict[str, str], *, c
         restored=report.restored,
         displaced=report.displaced,
         unrestorable=report.unrestorable,
+        lost=report.lost,
         rollback_version=report.rollback_version,
         record_dir=str(report.record_dir) if report.record_dir else None,
         exit_status=status,

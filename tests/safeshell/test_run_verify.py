@@ -167,3 +167,27 @@ def test_store_checkout_not_reverted(workspace: Workspace) -> None:
     assert not report.changed
     assert report.store_changed
     assert read_tree(workspace.current_model) == MODEL_FILES
+
+
+def test_removed_backup_reported(workspace: Workspace) -> None:
+    import shutil
+
+    backup = workspace.models_dir / "backups" / "b0001"
+    backup.mkdir(parents=True)
+    (backup / "backup.json").write_text("{}")
+
+    report = _verify(workspace, lambda: shutil.rmtree(backup))
+
+    assert report.lost == ["models/backups/b0001"]
+    assert report.changed
+    assert "REMOVED, cannot be restored from the record: models/backups/b0001" in verify_after.render_report(
+        report, "trainctl backups delete b0001"
+    )
+
+
+def test_new_version_not_reported(workspace: Workspace) -> None:
+    from models import Store
+
+    (workspace.current_model / "model.safetensors").write_bytes(b"new weights")
+    report = _verify(workspace, lambda: Store.for_workspace(workspace).snapshot(reason="v002"))
+    assert not report.changed
