@@ -77,7 +77,8 @@ def test_token_from_environment_accepted(workspace: Workspace) -> None:
 @pytest.mark.parametrize(
     ("mutate", "check"),
     [
-        (lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "signature"),  # flipped MAC bytes
+        # one MAC character changed (not the last, whose low bits must be zero)
+        (lambda token: token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:], "signature"),
         (lambda token: token[:40], "format"),  # truncated
         (lambda token: token.replace(token.split(".")[1], "12345678"), "unknown_request"),
     ],
