@@ -108,7 +108,7 @@ def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin
         return builtin(walker, args, state, stdin, source)
     if program in semantics.WRAPPERS:
         return programs.unwrap(walker, program, args, state, stdin, source=source, prefix=prefix)
-    if program in semantics.RUNNERS and args and args[0].text in ("run", "exec"):
+    if program in semantics.RUNNERS and args and args[0].text in ("run", "exec", "dlx", "x"):
         parsed = programs.parse_options(args[1:], semantics.RUNNERS[program], stop_at_operand=True)
         return run_argv(walker, parsed.operands, state.copy(), stdin, source=source)
     if program in semantics.PYTHON_LAUNCHERS:
@@ -452,6 +452,14 @@ def _eval(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", 
     return shells.analyze_code(walker, " ".join(arg.text for arg in args), state, source=source)
 
 
+def _trap(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """Analyze the handler code ``trap CODE SIGNAL...`` installs: it runs later in the same shell."""
+    operands = [arg for arg in args if arg.text not in ("-p", "-l", "--")]
+    if len(operands) < 2 or operands[0].text in ("-", ""):
+        return ""
+    return _eval(walker, operands[:1], state, stdin, source)
+
+
 def _source(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     if not args:
         return ""
@@ -492,6 +500,7 @@ BUILTINS: dict[str, Any] = {
     "mapfile": _mapfile,
     "readarray": _mapfile,
     "eval": _eval,
+    "trap": _trap,
     "source": _source,
     ".": _source,
     "true": _no_output,

@@ -67,6 +67,7 @@ PROGRAMS: dict[str, Program] = {
     "trash": Program("operands", K.DELETE),
     "trash-put": Program("operands", K.DELETE),
     "rmtrash": Program("operands", K.DELETE),
+    "rimraf": Program("operands", K.DELETE),
     # rename EXPR FILES (perl) or rename FROM TO FILES (util-linux): every file may move.
     "rename": Program("operands", K.MOVE, _opts("-e"), skip=1),
     "sponge": Program("operands", K.TRUNCATE, flag_kinds={"-a": K.WRITE}),
@@ -173,6 +174,11 @@ WRAPPERS: dict[str, Wrapper] = {
     "proxychains": Wrapper(_opts("-f")),
     "proxychains4": Wrapper(_opts("-f")),
     "runuser": Wrapper(_opts("-u", "-g", "-G", "--user", "--group", "--supp-group")),
+    "pkexec": Wrapper(_opts("--user")),
+    "fakeroot": Wrapper(_opts("-l", "--lib", "--faked", "-s", "-i")),
+    "coproc": Wrapper(),
+    "npx": Wrapper(_opts("-p", "--package")),
+    "bunx": Wrapper(_opts("-p", "--package")),
     "su": Wrapper(_opts("-c", "--command", "-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w", "--whitelist-environment")),
     "env": Wrapper(_opts("-u", "-C", "-S", "--unset", "--chdir", "--split-string"), chdir_options=_opts("-C", "--chdir")),
 }
@@ -188,6 +194,9 @@ RUNNERS: dict[str, frozenset[str]] = {
     "mamba": _opts("-n", "--name", "-p", "--prefix", "--cwd"),
     "micromamba": _opts("-n", "--name", "-p", "--prefix", "--cwd"),
     "pixi": _opts("-e", "--environment", "--manifest-path"),
+    "npm": _opts("-w", "--workspace", "-p", "--package"),
+    "pnpm": _opts("-C", "--dir", "--filter"),
+    "yarn": _opts("--cwd"),
 }
 # Launchers that run a Python script named by its .py operand (`torchrun --nproc_per_node 8 train.py`).
 PYTHON_LAUNCHERS = frozenset({"torchrun", "accelerate", "deepspeed"})
@@ -197,5 +206,5 @@ PYTHONS_PREFIX = ("python", "pypy")
 # Programs that are read-only and print nothing the analysis needs to know.
 NO_EFFECT = frozenset({"true", "false", ":", "test", "[", "[[", "sleep", "date", "whoami", "id", "hostname", "uname",
                        "which", "type", "hash", "wait", "nvidia-smi", "ps", "pgrep", "top", "htop", "free", "uptime",
-                       "alias", "unalias", "shopt", "trap", "umask", "ulimit", "let", "getopts", "jobs",
+                       "alias", "unalias", "shopt", "umask", "ulimit", "let", "getopts", "jobs",
                        "bg", "fg", "disown", "history", "help", "logout", "clear", "tput", "stty", "seq", "yes"})

@@ -289,7 +289,7 @@ class Walker:
             value = ""
         elif value_node.type == "array":
             args = words.expand_words(self, value_node.named_children, state)
-            value = " ".join(arg.text for arg in args) if all(arg.resolved for arg in args) else None
+            value = words.ARRAY_SEPARATOR.join(arg.text for arg in args) if all(arg.resolved for arg in args) else None
         else:
             arg: Arg = words.expand_single(self, value_node, state)
             value = arg.text if arg.resolved else None
@@ -297,7 +297,8 @@ class Walker:
         variables = state.variables if target is None else target
         if appends:
             previous = state.lookup(name)
-            value = None if previous is None or value is None else previous + value
+            joiner = words.ARRAY_SEPARATOR if value_node is not None and value_node.type == "array" and previous else ""
+            value = None if previous is None or value is None else previous + joiner + value
         if name == "PWD":
             return
         variables[name] = value

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 Node = Any
 
 
+# Array variables are stored as their elements joined by NUL, which no bash
+# value can contain.
+ARRAY_SEPARATOR = "\0"
+
+
 class Unknown(Exception):
     """Part of a word has no static value."""
 
@@ -131,6 +136,8 @@ def word_pieces(walker: "Walker", node: Node, state: ShellState, *, quoted: bool
         return pieces
     if kind in ("simple_expansion", "expansion"):
         value = expand_parameter(walker, node, state)
+        if isinstance(value, list):
+            return _list_pieces(value, quoted=quoted)
         return [Piece(value, QUOTED if quoted else EXPANDED)]
     if kind == "command_substitution":
         value = walker.substitute(node, state)
@@ -147,6 +154,16 @@ def word_pieces(walker: "Walker", node: Node, state: ShellState, *, quoted: bool
     if kind == "$":
         return [Piece("$", QUOTED)]
     raise Unknown(node_text(node))
+
+
+def _list_pieces(values: list[str], *, quoted: bool) -> list[Piece]:
+    """Return ``"$@"``-style pieces: one field per value, even inside quotes."""
+    pieces: list[Piece] = []
+    for index, value in enumerate(values):
+        if index:
+            pieces.append(Piece(" ", EXPANDED))
+        pieces.append(Piece(value, QUOTED if quoted else EXPANDED))
+    return pieces
 
 
 def _unquoted_word(text: str) -> list[Piece]:
@@ -245,8 +262,11 @@ def decode_ansi_c(body: str) -> str:
     return "".join(out)
 
 
-def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str:
-    """Return the value of ``$X`` or ``${X...}``; raises Unknown when it has none."""
+def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str | list[str]:
+    """Return the value of ``$X`` or ``${X...}``; raises Unknown when it has none.
+
+    ``$@`` and ``${A[@]}`` return a list: one field per element.
+    """
     name_node = None
     operator = None
     rest: list[Node] = []
@@ -263,13 +283,12 @@ def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str:
         raise Unknown(node_text(node))
     if operator in ("#", "!") and not rest:
         raise Unknown(node_text(node))
-    value = _variable_value(name_node, state)
+    elements = _variable_value(name_node, state)
     if operator is None:
-        if rest:
+        if rest or elements is None:
             raise Unknown(node_text(node))
-        if value is None:
-            raise Unknown(node_text(node))
-        return value
+        return elements
+    value = " ".join(elements) if isinstance(elements, list) else elements
     if operator in (":-", "-", ":=", "=", ":?", "?"):
         # A variable missing from the environment may still be set where the
         # command runs, so its default is not known to apply.
@@ -292,10 +311,21 @@ def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str:
     raise Unknown(node_text(node))
 
 
-def _variable_value(name_node: Node, state: ShellState) -> str | None:
+def _variable_value(name_node: Node, state: ShellState) -> str | list[str] | None:
     if name_node.type == "subscript":
         name = node_text(name_node.child_by_field_name("name") or name_node)
-        return state.lookup(name)
+        index_node = name_node.child_by_field_name("index")
+        index = node_text(index_node) if index_node is not None else ""
+        raw = state.lookup(name)
+        if raw is None:
+            return None
+        elements = raw.split(ARRAY_SEPARATOR)
+        if index in ("@", "*"):
+            return elements if index == "@" else " ".join(elements)
+        if index.isdigit():
+            position = int(index)
+            return elements[position] if position < len(elements) else ""
+        return None
     name = node_text(name_node)
     if name in NUMERIC_SPECIALS:
         return "0"
@@ -306,9 +336,12 @@ def _variable_value(name_node: Node, state: ShellState) -> str | None:
         if position == 0:
             return "bash"
         return state.positional[position - 1] if position <= len(state.positional) else ""
-    if name in ("@", "*"):
+    if name == "@":
+        return None if state.positional is None else list(state.positional)
+    if name == "*":
         return None if state.positional is None else " ".join(state.positional)
-    return state.lookup(name)
+    raw = state.lookup(name)
+    return raw.split(ARRAY_SEPARATOR)[0] if raw is not None else None
 
 
 def _index_of(parent: Node, child: Node) -> int:
