@@ -126,6 +126,7 @@ def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin
         return None  # no file effects, but an output the analysis does not know
     if "/" in name:
         return shells.run_script_path(walker, name, args, state, stdin, source=source)
+    ctx.unknown_program_ran = True
     return None
 
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
 SIGNALS = {"1": "HUP", "2": "INT", "3": "QUIT", "6": "ABRT", "9": "KILL", "15": "TERM", "18": "CONT", "19": "STOP", "10": "USR1", "12": "USR2"}
+# Subcommands that create no files (so a script run later cannot come from them).
+GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame", "grep", "describe",
+                           "remote", "config", "tag", "shortlog", "reflog", "add", "commit", "push", "help", "version"})
 GIT_GLOBAL_VALUE_OPTIONS = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"})
 
 
@@ -59,6 +62,8 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     if not args[index].resolved:
         walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "git subcommand has no static value"})
         return None
+    if subcommand not in GIT_READ_ONLY:
+        walker.ctx.unknown_program_ran = True  # clone, pull, submodule... create files
     root = work_tree or _repository_root(state.cwd)
     if root is None:
         return None

@@ -53,6 +53,18 @@ def planned_text(ctx: Context, path: str | None) -> str | None:
     return read_text_file(ctx, path)
 
 
+def never_exists(ctx: Context, path: str | None) -> bool:
+    """Return True when ``path`` is missing and nothing earlier in the command can create it.
+
+    Running a missing script only fails. Anything written earlier in this
+    analysis, at or above the path, or any unknown program run before, may
+    have created it.
+    """
+    if path is None or os.path.lexists(path) or ctx.unknown_program_ran:
+        return False
+    return not any(path == created or path.startswith(created.rstrip("/") + "/") for created in ctx.created_paths)
+
+
 def analyze_code(walker: "Walker", code: str, state: ShellState, *, source: str, positional: list[str] | None = None, same_shell: bool = True) -> str | None:
     """Parse and walk shell code one level deeper; return its static output."""
     from safeshell.shell.walker import Walker
@@ -156,6 +168,8 @@ def run_script_file(walker: "Walker", script: Arg, args: list[Arg], state: Shell
         return None
     path = words.resolve_path(script.text, state.cwd)
     code = planned_text(ctx, path)
+    if code is None and never_exists(ctx, path):
+        return None
     if code is None:
         ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
                  detail={"reason": f"script {script.text!r} cannot be read before it runs"})
@@ -170,6 +184,8 @@ def run_script_path(walker: "Walker", name: str, args: list[Arg], state: ShellSt
     ctx = walker.ctx
     path = words.resolve_path(name, state.cwd)
     planned = path is not None and path in ctx.file_contents and ctx.file_contents[path] is not None
+    if not planned and never_exists(ctx, path):
+        return None
     if path is None or not planned and (path in ctx.created_paths or not os.path.exists(path)):
         ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
                  detail={"reason": f"program {name!r} cannot be read before it runs"})
@@ -221,6 +237,8 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
     elif plan.script is not None:
         script_path = words.resolve_path(plan.script, state.cwd)
         code = planned_text(ctx, script_path)
+        if code is None and never_exists(ctx, script_path):
+            return None
         if code is None:
             ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if script_path is None else (script_path,), source=source, resolved=False,
                      detail={"reason": f"script {plan.script!r} cannot be read before it runs"})

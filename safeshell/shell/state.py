@@ -96,6 +96,7 @@ class Context:
         self.created_paths: set[str] = set()  # written by earlier commands of this analysis
         # Content earlier commands write to a file (`cat > s.sh <<EOF`); None when unknown.
         self.file_contents: dict[str, str | None] = {}
+        self.unknown_program_ran = False  # it may have created any file
         self.approval_paths = _approval_key_paths(env, home)
 
     def count_node(self) -> None:

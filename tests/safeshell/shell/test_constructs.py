@@ -225,3 +225,18 @@ def test_script_written_then_run(command: str, expected: tuple[str, str, bool], 
 def test_benign_script_written_then_run(effects: Effects) -> None:
     found = effects("echo 'ls -la' > s.sh && bash s.sh")
     assert {kind for kind, _, _ in found} <= {"read", "create"}
+
+
+@pytest.mark.parametrize(
+    "command,unresolved",
+    [
+        ("bash missing.sh", False),  # fails at run time: nothing runs
+        ("python3 missing.py", False),
+        ("git clone https://example.com/r.git r && bash r/install.sh", True),
+        ("unzip t.zip && bash t/c.sh", True),
+        ("somefetcher && ./fetched.sh", True),  # an unknown program may have written it
+    ],
+)
+def test_missing_script_fails_closed_when_creatable(command: str, unresolved: bool, effects: Effects) -> None:
+    found = effects(command)
+    assert any(kind == "exec_dynamic" and not resolved for kind, _, resolved in found) is unresolved
