@@ -461,6 +461,13 @@ def _trap(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", 
     return _eval(walker, operands[:1], state, stdin, source)
 
 
+def _shopt(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    texts = [arg.text for arg in args]
+    if "-s" in texts:
+        walker.ctx.shell_options.update(text for text in texts if not text.startswith("-"))
+    return ""
+
+
 def _source(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     if not args:
         return ""
@@ -502,6 +509,7 @@ BUILTINS: dict[str, Any] = {
     "readarray": _mapfile,
     "eval": _eval,
     "trap": _trap,
+    "shopt": _shopt,
     "source": _source,
     ".": _source,
     "true": _no_output,

@@ -185,12 +185,15 @@ def glob_pattern(chars: Chars) -> str:
     return "".join(parts)
 
 
-def expand_glob(pattern: str, cwd: str, max_matches: int) -> list[str]:
-    """Return the sorted matches of a glob pattern, relative like the pattern."""
+def expand_glob(pattern: str, cwd: str, max_matches: int, *, globstar: bool = False, dotglob: bool = False) -> list[str]:
+    """Return the sorted matches of a glob pattern, relative like the pattern.
+
+    ``globstar`` and ``dotglob`` are bash's shell options of those names.
+    """
     if os.path.isabs(pattern):
-        iterator = glob.iglob(pattern)
+        iterator = glob.iglob(pattern, recursive=globstar, include_hidden=dotglob)
     else:
-        iterator = glob.iglob(pattern, root_dir=cwd)
+        iterator = glob.iglob(pattern, root_dir=cwd, recursive=globstar, include_hidden=dotglob)
     matches: list[str] = []
     for match in iterator:
         matches.append(match)

@@ -206,5 +206,5 @@ PYTHONS_PREFIX = ("python", "pypy")
 # Programs that are read-only and print nothing the analysis needs to know.
 NO_EFFECT = frozenset({"true", "false", ":", "test", "[", "[[", "sleep", "date", "whoami", "id", "hostname", "uname",
                        "which", "type", "hash", "wait", "nvidia-smi", "ps", "pgrep", "top", "htop", "free", "uptime",
-                       "alias", "unalias", "shopt", "umask", "ulimit", "let", "getopts", "jobs",
+                       "alias", "unalias", "umask", "ulimit", "let", "getopts", "jobs",
                        "bg", "fg", "disown", "history", "help", "logout", "clear", "tput", "stty", "seq", "yes"})

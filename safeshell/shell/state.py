@@ -97,6 +97,9 @@ class Context:
         # Content earlier commands write to a file (`cat > s.sh <<EOF`); None when unknown.
         self.file_contents: dict[str, str | None] = {}
         self.unknown_program_ran = False  # it may have created any file
+        # `shopt -s` options seen so far (globstar, dotglob); kept for the rest
+        # of the command even where bash would scope them, which only widens globs.
+        self.shell_options: set[str] = set()
         self.approval_paths = _approval_key_paths(env, home)
 
     def count_node(self) -> None:

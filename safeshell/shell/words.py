@@ -67,7 +67,7 @@ def expand_word(walker: "Walker", node: Node, state: ShellState) -> list[Arg]:
                 result.append(Arg(source, False, source))
                 continue
             for field in fields.split_fields(tilded):
-                result.extend(_glob_field(field, state, limits.max_glob_matches, source))
+                result.extend(_glob_field(walker, field, state, source))
             if len(result) > limits.max_words:
                 raise ExpansionLimit(f"word {source[:80]!r} expands to more than {limits.max_words} fields")
     except ExpansionLimit as exc:
@@ -101,7 +101,7 @@ def _is_plain(text: str) -> bool:
     return not any(char in "\\$`'\"{}~*?[" for char in text)
 
 
-def _glob_field(field: fields.Chars, state: ShellState, max_matches: int, source: str) -> list[Arg]:
+def _glob_field(walker: "Walker", field: fields.Chars, state: ShellState, source: str) -> list[Arg]:
     text = fields.text_of(field)
     if "\0" in text:
         return [Arg(text, False, source)]
@@ -109,7 +109,9 @@ def _glob_field(field: fields.Chars, state: ShellState, max_matches: int, source
         return [Arg(text, True, source)]
     if state.cwd is None and not text.startswith("/"):
         return [Arg(text, False, source)]
-    matches = fields.expand_glob(fields.glob_pattern(field), state.cwd or "/", max_matches)
+    ctx = walker.ctx
+    matches = fields.expand_glob(fields.glob_pattern(field), state.cwd or "/", ctx.limits.max_glob_matches,
+                                 globstar="globstar" in ctx.shell_options, dotglob="dotglob" in ctx.shell_options)
     if not matches:
         return [Arg(text, True, source)]
     return [Arg(match, True, source) for match in matches]

@@ -240,3 +240,11 @@ def test_benign_script_written_then_run(effects: Effects) -> None:
 def test_missing_script_fails_closed_when_creatable(command: str, unresolved: bool, effects: Effects) -> None:
     found = effects(command)
     assert any(kind == "exec_dynamic" and not resolved for kind, _, resolved in found) is unresolved
+
+
+def test_globstar_and_dotglob_widen_globs(effects: Effects) -> None:
+    # With globstar, ** also matches zero directories.
+    assert ("delete", "a.txt", True) in effects("shopt -s globstar; rm **/a.txt")
+    assert ("delete", "a.txt", True) not in effects("rm **/a.txt")
+    assert ("delete", "repo/.git", True) in effects("shopt -s dotglob; rm -r repo/*")
+    assert ("delete", "repo/.git", True) not in effects("rm -r repo/*")
