@@ -105,6 +105,8 @@ def _copy_one(
     hasher = threading.Thread(target=hash_source, name=f"hash {entry.path}")
     hasher.start()
     try:
+        # NOTE: the reflink branch has only run where FICLONE is unsupported (ext4,
+        # tmpfs); no test covers a successful clone.
         if not (clone and fsutil.clone_file(source, target, mode=WORKING_FILE_MODE)):
             fsutil.kernel_copy(source, target, mode=WORKING_FILE_MODE)
         os.chmod(target, WORKING_FILE_MODE)
