@@ -27,7 +27,8 @@ def analyze(
     ``env`` is the environment the command runs with; variables missing
     from it have no static value. ``home`` defaults to ``env["HOME"]``.
     ``max_depth`` bounds nesting of ``bash -c``, ``eval``, scripts and
-    function calls. Never raises for bad input: it fails closed instead.
+    function calls. Bad input fails closed instead of raising; only a missing
+    bash grammar raises :class:`~safeshell.errors.AnalysisError`.
     """
     if home is None:
         home = env.get("HOME")

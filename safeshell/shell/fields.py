@@ -31,9 +31,8 @@ class Piece:
 class Arg:
     """One expanded field.
 
-    ``text`` is the value; when ``resolved`` is False it is the source text
-    of the word, because some part of it (a variable, a command
-    substitution) has no static value.
+    ``text`` is the value. When ``resolved`` is False, ``text`` is the
+    word's source text because some part of it has no static value.
     """
 
     text: str

@@ -34,10 +34,10 @@ DEFAULT_LIMITS = Limits()
 class SimpleCommand:
     """One simple command as the analysis understood it, for `safeshell explain`.
 
-    ``argv`` contains the expanded words (an unresolved word keeps its source
-    text); ``cwd`` is the working directory it would run in, or None when
-    that is unknown; ``depth`` counts the enclosing ``bash -c``, ``eval``,
-    script and wrapper layers.
+    ``argv`` contains the expanded words, and an unresolved word keeps its
+    source text. ``cwd`` is the working directory it would run in, or None
+    when that is unknown. ``depth`` counts the enclosing ``bash -c``,
+    ``eval``, script and function layers.
     """
 
     argv: tuple[str, ...]

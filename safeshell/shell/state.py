@@ -1,6 +1,6 @@
 """What the analysis tracks while it walks a command: shell state and results.
 
-:class:`ShellState` is what one point of the command sees (working
+:class:`ShellState` is the state visible at one point of the command (working
 directory, variables, functions, positional parameters); it is copied into
 subshells and merged after branches. :class:`Context` is shared by the whole
 analysis of one command, nested ``bash -c`` and scripts included: the

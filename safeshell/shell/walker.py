@@ -18,8 +18,8 @@ from safeshell.shell.fields import Arg
 from safeshell.shell.state import Context, LimitExceeded, ShellState
 from safeshell.shell.words import Node, node_text
 
-# Inherited standard input (a terminal or whatever the caller gives): nothing
-# in the command itself says what it holds.
+# Inherited standard input (a terminal or whatever the caller passes): nothing
+# in the command itself shows what it contains.
 INHERITED = object()
 # A pipe from a command whose output is not known statically.
 PIPED_UNKNOWN = object()
