@@ -1,8 +1,12 @@
 """Tool results that are not a tool's normal output: errors and policy rejections.
 
 Both are returned as ``CallToolResult`` with ``isError: true`` (never as a
-JSON-RPC protocol error), carrying a structured body for programs and a text
-for the model. The text states what failed and the next step.
+JSON-RPC protocol error) and two text blocks: the message for the model
+(what failed and the next step), then the body as one JSON object for
+programs. The body is not sent as ``structuredContent``: that field must
+match the tool's output schema, and clients built on the TypeScript SDK
+(MCP Inspector 2.12) validate it even on error results, so a rejection body
+there would reach the user as a schema error instead of the rejection.
 """
 
 from __future__ import annotations
@@ -58,5 +62,21 @@ def error_result(exc: SafeshellError) -> CallToolResult:
 
 
 def _error(lines: list[str], body: dict[str, Any]) -> CallToolResult:
-    text = "\n".join(lines) + "\n" + json.dumps(body, sort_keys=True)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=body, is_error=True)
+    return CallToolResult(
+        content=[
+            TextContent(type="text", text="\n".join(lines)),
+            TextContent(type="text", text=json.dumps(body, sort_keys=True)),
+        ],
+        is_error=True,
+    )
+
+
+def error_body(result: CallToolResult) -> dict[str, Any] | None:
+    """Return the JSON body of an error or rejection result made here, or None for any other result."""
+    if not result.is_error or len(result.content) != 2 or result.content[1].type != "text":
+        return None
+    try:
+        body = json.loads(result.content[1].text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 
+from mcp_server.results import error_body
 from mcp_server.server import build_server
 from models.store import Store
 from safeshell import approvals, guard
@@ -103,7 +104,11 @@ def grant(workspace: Workspace, request_id: str) -> str:
 
 
 def body(result: CallToolResult) -> dict[str, Any]:
-    """Return the structured content of a tool result (rejections and errors have one too)."""
+    """Return a result's structured content, or the JSON body of a rejection or error."""
+    if result.is_error:
+        parsed = error_body(result)
+        assert parsed is not None, result.content
+        return parsed
     assert result.structured_content is not None, result.content
     return result.structured_content
 
