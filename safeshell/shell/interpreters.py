@@ -128,7 +128,11 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
 
 
 def scan(walker: "Walker", program: str, code: str, state: ShellState, *, source: str) -> None:
-    """Emit the operations of interpreter ``code`` run in ``state.cwd``."""
+    """Emit the operations of interpreter ``code`` run in ``state.cwd``.
+
+    NOTE: only this code is scanned; modules it imports from the workspace
+    are not, so an effect hidden in an imported helper is missed here.
+    """
     kind = family(program)
     if kind == "python":
         effects = python_scan.scan(code)

@@ -16,7 +16,11 @@ from safeshell.shell.words import resolve_path
 
 
 def follow_paths(text: str, cwd: str | None) -> list[str] | None:
-    """Return the path as written and the path its symlinks lead to; None if cwd is unknown."""
+    """Return the path as written and the path its symlinks lead to; None if cwd is unknown.
+
+    NOTE: hard links are not followed, so a write through a second name of a
+    protected file (made with ``ln`` or ``cp -l`` earlier) is reported at that name only.
+    """
     path = resolve_path(text, cwd)
     if path is None:
         return None
