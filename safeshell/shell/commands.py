@@ -73,8 +73,21 @@ def run_command_node(walker: "Walker", node: Node, state: ShellState, stdin: "St
     return output
 
 
-def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin", *, source: str, prefix: dict[str, str | None] | None = None) -> str | None:
-    """Run the analysis of one argument vector; return its static output or None."""
+def run_argv(
+    walker: "Walker",
+    argv: list[Arg],
+    state: ShellState,
+    stdin: "Stdin",
+    *,
+    source: str,
+    prefix: dict[str, str | None] | None = None,
+    functions: bool = True,
+) -> str | None:
+    """Run the analysis of one argument vector; return its static output or None.
+
+    ``prefix`` holds the command's own assignments (``X=1 cmd``), visible to
+    the programs it starts; ``functions`` is False under ``command``/``builtin``.
+    """
     ctx = walker.ctx
     argv = [arg for arg in argv]
     if not argv:
@@ -100,12 +113,15 @@ def run_argv(walker: "Walker", argv: list[Arg], state: ShellState, stdin: "Stdin
     name = head.text
     args = argv[1:]
 
-    if name in state.functions:
+    if functions and name in state.functions:
         return shells.call_function(walker, state.functions[name], args, state, stdin, source=source)
     program = os.path.basename(name) if "/" in name else name
     builtin = BUILTINS.get(program)
     if builtin is not None and "/" not in name:
         return builtin(walker, args, state, stdin, source)
+    if prefix:
+        state = state.copy()
+        state.variables.update(prefix)
     if program in semantics.WRAPPERS:
         return programs.unwrap(walker, program, args, state, stdin, source=source, prefix=prefix)
     if program in semantics.RUNNERS and args and args[0].text in ("run", "exec", "dlx", "x"):

@@ -263,7 +263,8 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     command = parsed.operands[wrapper.leading_operands :]
     if name == "flock" and not command:
         return ""
-    return run_argv(walker, command, state, stdin, source=source)
+    # `command` and `builtin` skip shell functions of the same name.
+    return run_argv(walker, command, state, stdin, source=source, functions=name not in ("command", "builtin"))
 
 
 def _strip_env(args: list[Arg], state: ShellState) -> list[Arg] | None:

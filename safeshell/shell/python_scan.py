@@ -48,7 +48,20 @@ def scan(code: str) -> list[Effect]:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [Effect(K.EXEC_DYNAMIC, call="python code that does not parse")]
-    return _Scanner(tree).effects
+    scanner = _Scanner(tree)
+    if scanner.changes_directory:
+        return unanchor(scanner.effects)
+    return scanner.effects
+
+
+def unanchor(effects: list[Effect]) -> list[Effect]:
+    """Drop relative paths of code that changes its working directory: they are unknown."""
+    result = []
+    for effect in effects:
+        if effect.path is not None and not effect.path.startswith("/"):
+            effect = Effect(effect.kind, None, effect.destination, effect.glob, effect.shell, effect.argv, effect.call)
+        result.append(effect)
+    return result
 
 
 class _Scanner(ast.NodeVisitor):
@@ -58,6 +71,7 @@ class _Scanner(ast.NodeVisitor):
         self.imported: dict[str, str] = {}  # local name -> module it came from
         self.aliases: dict[str, str] = {}  # local name -> imported name (`from shutil import rmtree as r`)
         self.path_names: set[str] = set()  # names bound to a Path(...) object
+        self.changes_directory = False  # os.chdir(): relative paths lose their anchor
         for node in ast.walk(tree):
             self._collect(node)
         try:
@@ -125,6 +139,8 @@ class _Scanner(ast.NodeVisitor):
         return False
 
     def visit_Call(self, node: ast.Call) -> None:
+        if _call_name(node.func) in ("chdir", "fchdir"):
+            self.changes_directory = True
         self._classify(node)
         self.generic_visit(node)
 

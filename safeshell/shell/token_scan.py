@@ -120,6 +120,7 @@ def scan(language: str, code: str) -> list[Effect]:
     ambiguous, receivers = AMBIGUOUS.get(language, (set(), ()))
     tokens = tokenize(language, code)
     effects: list[Effect] = []
+    changes_directory = any(token.kind == "word" and token.text.replace("::", ".").split(".")[-1] == "chdir" for token in tokens)
     for index, token in enumerate(tokens):
         if token.kind == "shell":
             effects.append(Effect(K.EXEC_DYNAMIC, call="backticks") if token.interpolated else Effect(K.EXEC_DYNAMIC, shell=token.text, call="backticks"))
@@ -142,6 +143,10 @@ def scan(language: str, code: str) -> list[Effect]:
         arguments = _arguments(tokens, index + 1)
         kind, role = table[name]
         effects.extend(_effects(kind, role, arguments, name))
+    if changes_directory:
+        from safeshell.shell.python_scan import unanchor
+
+        return unanchor(effects)
     return effects
 
 

@@ -248,3 +248,24 @@ def test_globstar_and_dotglob_widen_globs(effects: Effects) -> None:
     assert ("delete", "a.txt", True) not in effects("rm **/a.txt")
     assert ("delete", "repo/.git", True) in effects("shopt -s dotglob; rm -r repo/*")
     assert ("delete", "repo/.git", True) not in effects("rm -r repo/*")
+
+
+def test_command_builtin_skips_functions(effects: Effects) -> None:
+    assert ("delete", "a.txt", True) in effects("rm() { echo; }; command rm a.txt")
+    assert ("delete", "a.txt", True) not in effects("rm() { echo; }; rm a.txt")
+
+
+def test_prefix_assignment_reaches_child_shell(effects: Effects) -> None:
+    assert ("delete", "a.txt", True) in effects("X=a.txt bash -c 'rm \"$X\"'")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python3 -c \"import os; os.chdir('d'); os.remove('f.txt')\"",
+        "perl -e 'chdir \"d\"; unlink \"f.txt\"'",
+        "node -e \"process.chdir('d'); require('fs').unlinkSync('f.txt')\"",
+    ],
+)
+def test_interpreter_chdir_unanchors_paths(command: str, effects: Effects) -> None:
+    assert ("delete", "", False) in effects(command)
