@@ -100,7 +100,9 @@ def tar(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         if target.resolved:
             base = resolve_path(target.text, state.cwd)
             members = [Arg(os.path.join(target.text, arg.text), True, arg.source) for arg in parsed.operands if arg.resolved]
-            emit_paths(walker, K.WRITE, members or [target], state, source=source, detail={"extract": True})
+            if not members:
+                members = _archive_members(archives[-1] if archives else None, target, state)
+            emit_paths(walker, K.WRITE, [target, *members], state, source=source, detail={"extract": True})
             if base is None:
                 walker.ctx.emit(K.WRITE, source=source, resolved=False)
         else:
@@ -130,9 +132,22 @@ def unzip(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
         emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
         return None
     emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
-    target = parsed.values("-d")
-    emit_paths(walker, K.WRITE, target or [Arg(".", True, ".")], state, source=source, detail={"extract": True})
+    target = (parsed.values("-d") or [Arg(".", True, ".")])[-1]
+    members = _archive_members(parsed.operands[0] if parsed.operands else None, target, state) if target.resolved else []
+    emit_paths(walker, K.WRITE, [target, *members], state, source=source, detail={"extract": True})
     return None
+
+
+def _archive_members(archive: Arg | None, target: Arg, state: ShellState) -> list[Arg]:
+    """Return the paths extracting ``archive`` into ``target`` writes, when they can be listed."""
+    from safeshell.shell import archives
+
+    if archive is None or not archive.resolved:
+        return []
+    names = archives.members(resolve_path(archive.text, state.cwd))
+    if not names:
+        return []
+    return [Arg(os.path.join(target.text, name.lstrip("/")), True, archive.source) for name in names]
 
 
 def zip_(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:

@@ -100,3 +100,21 @@ def test_kill_signal_and_targets(command: str, signal: str, targets: list[str], 
 def test_kill_unknown_pid_unresolved(tree: Path) -> None:
     ops = analyze("kill -9 $(cat pidfile)", cwd=str(tree), env={}).operations
     assert [op.resolved for op in ops if op.kind.value == "kill"] == [False]
+
+
+def test_extraction_lists_archive_members(tmp_path: Path) -> None:
+    import tarfile
+    import zipfile
+
+    source = tmp_path / "src"
+    (source / "model").mkdir(parents=True)
+    (source / "model" / "w.bin").write_text("w")
+    with tarfile.open(tmp_path / "a.tgz", "w:gz") as archive:
+        archive.add(source / "model", arcname="model")
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as archive:
+        archive.write(source / "model" / "w.bin", arcname="model/w.bin")
+
+    for command in ("tar xzf a.tgz", "unzip -o a.zip"):
+        ops = analyze(command, cwd=str(tmp_path), env={}).operations
+        written = {path for op in ops if op.kind.value == "write" for path in op.paths}
+        assert str(tmp_path / "model" / "w.bin") in written, command
