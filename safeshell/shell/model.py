@@ -19,7 +19,7 @@ class Limits:
     # (a huge heredoc) fails closed instead.
     max_command_bytes: int = 256 * 1024
     max_nodes: int = 50_000  # syntax nodes visited, nested analyses included
-    max_nesting: int = 200  # syntax nesting (subshells, groups, substitutions)
+    max_nesting: int = 100  # syntax nesting (subshells, groups, substitutions); keeps Python recursion shallow
     max_words: int = 4_096  # fields one word may expand to (braces, globs)
     max_glob_matches: int = 10_000
     max_file_bytes: int = 256 * 1024  # scripts and programs read from disk

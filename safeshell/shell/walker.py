@@ -269,12 +269,16 @@ class Walker:
 
     def walk_substitutions(self, node: Node, state: ShellState) -> None:
         """Walk every command or process substitution below ``node``."""
-        self.ctx.count_node()
-        for child in node.named_children:
+        # An explicit stack, because arithmetic and test expressions nest
+        # without bound and are not counted against max_nesting.
+        pending = list(reversed(node.named_children))
+        while pending:
+            child = pending.pop()
+            self.ctx.count_node()
             if child.type in ("command_substitution", "process_substitution"):
                 self.walk_inner(child, state.copy())
             else:
-                self.walk_substitutions(child, state)
+                pending.extend(reversed(child.named_children))
 
     def assign(self, node: Node, state: ShellState, *, target: dict[str, str | None] | None = None) -> None:
         name_node = node.child_by_field_name("name")

@@ -76,7 +76,7 @@ def test_unresolved_fails_closed(command: str, ws: tuple[Path, dict[str, str]]) 
     assert any(not op.resolved for op in analysis.operations)
 
 
-@pytest.mark.parametrize("command", ["", "ls\0rm -rf /", "ls \udcff", "(" * 10_000 + "ls" + ")" * 10_000,
+@pytest.mark.parametrize("command", ["", "ls\0rm -rf /", "ls \udcff", "( " * 10_000 + "ls" + " )" * 10_000, "(" * 10_000 + "rm x" + ")" * 10_000,
                                      "echo " + "x " * 500_000, "{a,b}" * 30, "$(" * 3000 + "ls" + ")" * 3000, "case"])
 def test_hostile_input_bounded(command: str, ws: tuple[Path, dict[str, str]]) -> None:
     root, env = ws
