@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# One intra-op thread in every training process, so runs on a shared machine compete less.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(REPO))
 
 from safeshell.cli.init_cmd import create_layout  # noqa: E402
@@ -33,7 +36,7 @@ from trainer import control  # noqa: E402
 from trainer.config import load_config, record_accepted  # noqa: E402
 from trainer.status import read_status  # noqa: E402
 
-CONFIG = {"batch_size": 8, "max_length": 128, "logging_steps": 5, "save_steps": 20, "learning_rate": 0.001,
+CONFIG = {"batch_size": 8, "max_length": 96, "logging_steps": 5, "save_steps": 20, "learning_rate": 0.001,
           "warmup_steps": 0, "save_total_limit": 2}
 
 
@@ -44,7 +47,7 @@ def make_workspace(root: Path, template: Path | None, steps: int) -> Workspace:
         subprocess.run([sys.executable, "-m", "trainer.cli.main", "init-model", "--workspace", str(root)], check=True)
     else:
         for name in ("models", "current_model"):
-            subprocess.run(["cp", "-a", str(template / name), str(root / name)], check=True)
+            shutil.copytree(template / name, root / name, dirs_exist_ok=True)
     config = json.loads(workspace.config_file.read_text())
     config.update(CONFIG, max_steps=steps)
     workspace.config_file.write_text(json.dumps(config, indent=2))

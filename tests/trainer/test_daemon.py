@@ -51,7 +51,7 @@ def test_unaccepted_config_holds_queue(workspace: Workspace) -> None:
     write_config(workspace, {"learning_rate": 0.5}, accept=False)
     result = trainctl(workspace, "daemon", "--once")
     assert result.returncode == 78
-    assert "key 'learning_rate'" in result.stderr or "learning_rate" in read_status(workspace)["last_error"]
+    assert "critical keys changed without acceptance (learning_rate: 0.0005 -> 0.5)" in result.stderr
     assert [entry.state for entry in Queue(workspace).list()] == ["queued"]
     assert (workspace.inbox / "a.jsonl").exists()
 

@@ -8,6 +8,7 @@ import json
 import sys
 
 from safeshell.cli import exit_codes
+from safeshell.workspace import Workspace
 from trainer import config as training_config
 from trainer.cli.common import add_workspace_option, new_parser, run_command, workspace_from
 
@@ -61,7 +62,8 @@ def format_changes(changes: list[training_config.KeyChange]) -> str:
     return "\n".join(lines)
 
 
-def _accept(workspace, config, changes) -> int:
+def _accept(workspace: Workspace, config: training_config.TrainingConfig,
+            changes: list[training_config.KeyChange]) -> int:
     if not changes:
         print("no changes since the last acceptance; nothing to accept")
         return exit_codes.OK
@@ -80,7 +82,7 @@ def _accept(workspace, config, changes) -> int:
     return exit_codes.OK
 
 
-def _audit(workspace, changes) -> None:
+def _audit(workspace: Workspace, changes: list[training_config.KeyChange]) -> None:
     from safeshell import audit
 
     audit.append(workspace, "config_accept",

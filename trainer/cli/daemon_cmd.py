@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from trainer.cli.common import new_parser, run_command, workspace_from
 
@@ -22,5 +23,11 @@ def main(argv: list[str]) -> int:
 def _run(args: argparse.Namespace) -> int:
     from trainer.daemon import Daemon, progress_stream
 
+    from trainer.status import read_status
+
     workspace = workspace_from(args)
-    return Daemon(workspace, once=args.once, poll_s=max(args.poll, 0.05), progress=progress_stream()).run()
+    status = Daemon(workspace, once=args.once, poll_s=max(args.poll, 0.05), progress=progress_stream()).run()
+    if status != 0:
+        # With --once the daemon exits on a workspace-wide problem; its message is in the status file.
+        print(f"trainctl daemon: queue held: {read_status(workspace).get('last_error')}", file=sys.stderr)
+    return status
