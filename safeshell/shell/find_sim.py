@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
@@ -23,11 +24,16 @@ if TYPE_CHECKING:
     from safeshell.shell.walker import Walker
 
 ACTIONS_WITH_COMMAND = ("-exec", "-execdir", "-ok", "-okdir")
+PRINT_ACTIONS = ("-print", "-print0", "-ls", "-printf")
+# Prefix of action tokens (<action>delete, <action>exec0, <action>print): an
+# action applies to a path when evaluation reaches it.
+ACTION = "<action>"
+IMPLICIT_PRINT = ACTION + "print"
 FILE_ACTIONS = ("-fprint", "-fprint0", "-fprintf", "-fls")
 VALUE_TESTS = {"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-type", "-xtype", "-regex", "-iregex",
                "-newer", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-size", "-user", "-group", "-perm",
                "-inum", "-links", "-uid", "-gid", "-samefile", "-lname", "-ilname", "-used", "-fstype", "-context",
-               "-printf", "-maxdepth", "-mindepth", "-regextype", "-newermt", "-anewer", "-cnewer"}
+               "-maxdepth", "-mindepth", "-regextype", "-newermt", "-anewer", "-cnewer"}
 
 
 def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> str | None:
@@ -50,13 +56,16 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth)
 
     emit_paths(walker, K.WRITE, writes, state, source=source)
-    if matches is None:
-        targets = starts
-    else:
-        targets = [Arg(match, True, match) for match in matches]
+
+    def targets_of(action: str) -> list[Arg]:
+        if matches is None:
+            return starts  # the start paths stand for everything below them
+        return [Arg(match, True, match) for match in matches.get(action, [])]
+
     if deletes:
-        emit_paths(walker, K.DELETE, targets, state, source=source)
-    for command in commands:
+        emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
+    for number, command in enumerate(commands):
+        targets = targets_of(f"{ACTION}exec{number}")
         argv: list[Arg] = []
         for part in command:
             if "{}" in part.text:
@@ -70,7 +79,7 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
         emit_paths(walker, K.READ, starts, state, source=source)
         if matches is not None and not writes:
             separator = "\0" if any(arg.text == "-print0" for arg in expression) else "\n"
-            return "".join(match + separator for match in matches)
+            return "".join(match + separator for match in matches.get(IMPLICIT_PRINT, []))
     return None
 
 
@@ -91,15 +100,19 @@ def _split_actions(expression: list[Arg]) -> tuple[list[str | None], list[list[A
                 index += 1
             index += 1
             commands.append(command)
-            tokens.append("-true")
+            tokens.append(f"{ACTION}exec{len(commands) - 1}")
         elif text == "-delete":
             deletes = True
-            tokens.append("-true")
+            tokens.append(ACTION + "delete")
         elif text in FILE_ACTIONS:
             if index < len(expression):
                 writes.append(expression[index])
             index += 2 if text == "-fprintf" else 1
-            tokens.append("-true")
+            tokens.append(ACTION + "write")
+        elif text in PRINT_ACTIONS:
+            tokens.append(ACTION + "print")
+            if text == "-printf":
+                index += 1
         elif text in VALUE_TESTS:
             value = expression[index].text if index < len(expression) and expression[index].resolved else None
             tokens.extend([text, value])
@@ -120,9 +133,11 @@ def _depth_limits(tokens: list[str | None]) -> tuple[int, int | None]:
     return min_depth, max_depth
 
 
-def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None) -> list[str] | None:
+def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None) -> dict[str, list[str]] | None:
+    """Return, per action token, the paths it applies to; None when the walk cannot be done."""
     budget = walker.ctx.limits.max_find_entries
-    matches: list[str] = []
+    has_action = any(token is not None and token.startswith(ACTION) for token in tokens)
+    matches: dict[str, list[str]] = {}
     for start in starts:
         root = start.text
         base = root if os.path.isabs(root) else os.path.join(state.cwd or "", root)
@@ -136,8 +151,13 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
             budget -= 1
             if budget < 0:
                 return None
-            if depth >= min_depth and _evaluate(tokens, display, real, depth) is not False:
-                matches.append(display)
+            outcome = _evaluate(tokens, display, real) if depth >= min_depth else Outcome(None, set(), False)
+            if depth >= min_depth:
+                acted = outcome.acted if has_action else ({IMPLICIT_PRINT} if outcome.value is not False else set())
+                for action in acted:
+                    matches.setdefault(action, []).append(display)
+            if outcome.pruned:
+                continue
             if os.path.isdir(real) and not os.path.islink(real) and (max_depth is None or depth < max_depth):
                 try:
                     names = sorted(os.listdir(real))
@@ -148,53 +168,81 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
     return matches
 
 
-def _evaluate(tokens: list[str | None], display: str, real: str, depth: int) -> bool | None:
-    """Evaluate the expression for one path: True, False or None (maybe)."""
-    position = 0
+@dataclass
+class Outcome:
+    """The result of the expression for one path.
 
-    def parse_or() -> bool | None:
+    ``acted`` names the actions evaluation may reach; ``pruned`` is True
+    when ``-prune`` is certainly reached, so find does not descend.
+    """
+
+    value: bool | None
+    acted: set[str]
+    pruned: bool
+
+
+def _evaluate(tokens: list[str | None], display: str, real: str) -> Outcome:
+    """Evaluate the expression for one path with find's short-circuit rules.
+
+    Values are True, False or None (maybe). ``active`` says evaluation may
+    reach the current token and ``certain`` that it surely does.
+    """
+    position = 0
+    acted: set[str] = set()
+    pruned = False
+
+    def parse_or(active: bool, certain: bool) -> bool | None:
         nonlocal position
-        value = parse_and()
+        value = parse_and(active, certain)
         while position < len(tokens) and tokens[position] in ("-o", "-or", ","):
+            comma = tokens[position] == ","
             position += 1
-            right = parse_and()
-            value = _either(value, right)
+            reach = comma or value is not True
+            right = parse_and(active and reach, certain and (comma or value is False))
+            value = right if comma else _either(value, right)
         return value
 
-    def parse_and() -> bool | None:
+    def parse_and(active: bool, certain: bool) -> bool | None:
         nonlocal position
-        value = parse_not()
+        value = parse_not(active, certain)
         while position < len(tokens) and tokens[position] not in ("-o", "-or", ",", ")"):
             if tokens[position] in ("-a", "-and"):
                 position += 1
-            right = parse_not()
+            right = parse_not(active and value is not False, certain and value is True)
             value = _both(value, right)
         return value
 
-    def parse_not() -> bool | None:
+    def parse_not(active: bool, certain: bool) -> bool | None:
         nonlocal position
         if position < len(tokens) and tokens[position] in ("!", "-not"):
             position += 1
-            inner = parse_not()
+            inner = parse_not(active, certain)
             return None if inner is None else not inner
         if position < len(tokens) and tokens[position] == "(":
             position += 1
-            inner = parse_or()
+            inner = parse_or(active, certain)
             position += 1
             return inner
-        return primary()
+        return primary(active, certain)
 
-    def primary() -> bool | None:
-        nonlocal position
+    def primary(active: bool, certain: bool) -> bool | None:
+        nonlocal position, pruned
         if position >= len(tokens):
             return True
         token = tokens[position]
         position += 1
+        if token is not None and token.startswith(ACTION):
+            if active:
+                acted.add(token)
+            return True
+        if token == "-prune":
+            pruned = pruned or certain
+            return True
         if token in VALUE_TESTS:
             value = tokens[position] if position < len(tokens) else None
             position += 1
             return _test(token, value, display, real)
-        if token in ("-true", "-print", "-print0", "-ls", "-prune", "-quit", "-depth", "-xdev", "-mount", "-follow", "-noleaf", "-daystart", "-nowarn", "-ignore_readdir_race"):
+        if token in ("-true", "-quit", "-depth", "-xdev", "-mount", "-follow", "-noleaf", "-daystart", "-nowarn", "-ignore_readdir_race"):
             return True
         if token == "-false":
             return False
@@ -206,9 +254,10 @@ def _evaluate(tokens: list[str | None], display: str, real: str, depth: int) -> 
         return None
 
     try:
-        return parse_or()
+        value = parse_or(True, True)
     except (IndexError, RecursionError):
-        return None
+        return Outcome(None, {token for token in tokens if token is not None and token.startswith(ACTION)}, False)
+    return Outcome(value, acted, pruned)
 
 
 def _either(left: bool | None, right: bool | None) -> bool | None:

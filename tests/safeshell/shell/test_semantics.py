@@ -118,3 +118,20 @@ def test_extraction_lists_archive_members(tmp_path: Path) -> None:
         ops = analyze(command, cwd=str(tmp_path), env={}).operations
         written = {path for op in ops if op.kind.value == "write" for path in op.paths}
         assert str(tmp_path / "model" / "w.bin") in written, command
+
+
+@pytest.mark.parametrize(
+    "command,deleted,kept",
+    [
+        ("find . -path ./d -prune -o -name '*.txt' -exec rm {} +", "a.txt", "d/f.txt"),  # pruned subtree untouched
+        ("find . -name '*.txt' -print -o -name 'f*' -delete", None, "d/f.txt"),  # -print side does not delete
+        ("find . -name f.txt -delete -o -name a.txt -print", "d/f.txt", "a.txt"),
+        ("find d ! -name '*.py' -delete", "d/f.txt", None),
+    ],
+)
+def test_find_actions_follow_evaluation(command: str, deleted: str | None, kept: str | None, effects: Effects) -> None:
+    found = {path for kind, path, _ in effects(command) if kind == "delete"}
+    if deleted is not None:
+        assert deleted in found
+    if kept is not None:
+        assert kept not in found
