@@ -1,11 +1,12 @@
 """``find``: which paths its actions touch, by walking the real filesystem.
 
-The expression is evaluated with three-valued logic: tests the simulation
-understands (``-name``, ``-iname``, ``-path``, ``-type``, ``-mindepth``,
-``-maxdepth``...) give True or False, any other test gives "maybe", and a
-path is acted on unless the expression is certainly False for it. When the
-walk visits more entries than the limit allows, the start paths stand for
-everything below them.
+The expression is evaluated for each path with find's short-circuit rules
+and three-valued logic. Tests the simulation understands (``-name``,
+``-iname``, ``-path``, ``-type``, ``-mindepth``, ``-maxdepth``...) give True
+or False and any other test gives "maybe". An action applies to every path
+for which evaluation may reach it, and a certain ``-prune`` stops the
+descent. When the walk visits more entries than the limit allows, the start
+paths stand for everything below them.
 """
 
 from __future__ import annotations
@@ -153,7 +154,10 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
                 return None
             outcome = _evaluate(tokens, display, real) if depth >= min_depth else Outcome(None, set(), False)
             if depth >= min_depth:
-                acted = outcome.acted if has_action else ({IMPLICIT_PRINT} if outcome.value is not False else set())
+                if has_action:
+                    acted = outcome.acted
+                else:
+                    acted = {IMPLICIT_PRINT} if outcome.value is not False else set()
                 for action in acted:
                     matches.setdefault(action, []).append(display)
             if outcome.pruned:
@@ -184,8 +188,8 @@ class Outcome:
 def _evaluate(tokens: list[str | None], display: str, real: str) -> Outcome:
     """Evaluate the expression for one path with find's short-circuit rules.
 
-    Values are True, False or None (maybe). ``active`` says evaluation may
-    reach the current token and ``certain`` that it surely does.
+    Values are True, False or None (maybe). ``active`` is True when
+    evaluation may reach the current token, ``certain`` when it surely does.
     """
     position = 0
     acted: set[str] = set()
