@@ -98,6 +98,9 @@ class Walker:
             return ""
         if kind == "comment":
             return ""
+        if kind == "file_redirect":
+            commands.apply_redirects(self, [node], state, source=node_text(node))
+            return ""
         if kind == "ERROR":
             self.walk_sequence(node.named_children, state, stdin)
             return None
@@ -262,6 +265,12 @@ class Walker:
 
     def substitute(self, node: Node, state: ShellState) -> str | None:
         """Walk a command substitution; return its output with trailing newlines removed."""
+        inner = node.named_children
+        if len(inner) == 1 and inner[0].type == "file_redirect":
+            # `$(< FILE)` is the content of FILE.
+            stdin, _ = commands.redirect_stdin(self, inner, state, INHERITED)
+            commands.apply_redirects(self, inner, state, source=node_text(node))
+            return stdin.rstrip("\n") if isinstance(stdin, str) else None
         output = self.walk_inner(node, state.copy())
         if output is None:
             return None

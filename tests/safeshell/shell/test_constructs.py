@@ -26,6 +26,8 @@ RESOLVED = [
     ("X=b; rm \"${X:+a.txt}\"", ".", ("delete", "a.txt", True)),
     ("X=a; X+=.txt; rm $X", ".", ("delete", "a.txt", True)),
     ("rm $(echo a.txt)", ".", ("delete", "a.txt", True)),
+    ("rm -r $(<list.txt)", ".", ("delete", "d", True)),
+    ("rm -r $(cat list.txt)", ".", ("delete", "b.txt", True)),
     ("rm \"$(printf '%s.txt' a)\"", ".", ("delete", "a.txt", True)),
     ("rm $(basename /x/a.txt 2>/dev/null || echo a.txt)", ".", ("delete", "a.txt", True)),
     # Working directory tracking.
