@@ -337,7 +337,7 @@ def _read_small_file(walker: "Walker", arg: Arg, state: ShellState) -> Any:
     path = words.resolve_path(arg.text, state.cwd)
     if path is None:
         return PIPED_UNKNOWN
-    text = shells.read_text_file(walker.ctx, path)
+    text = shells.planned_text(walker.ctx, path)
     return PIPED_UNKNOWN if text is None else text
 
 

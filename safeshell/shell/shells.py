@@ -44,8 +44,8 @@ def planned_text(ctx: Context, path: str | None) -> str | None:
     A file written earlier in the same command has the content that command
     writes, when known; otherwise it is read from disk.
     """
-    if path is None:
-        return None
+    if path is None or path.startswith(("/dev/", "/proc/")):
+        return None  # a pipe such as <(curl ...): its content is not known here
     if path in ctx.file_contents:
         return ctx.file_contents[path]
     if path in ctx.created_paths:
@@ -60,7 +60,7 @@ def never_exists(ctx: Context, path: str | None) -> bool:
     analysis, at or above the path, or any unknown program run before, may
     have created it.
     """
-    if path is None or os.path.lexists(path) or ctx.unknown_program_ran:
+    if path is None or os.path.lexists(path) or ctx.unknown_program_ran or path.startswith(("/dev/", "/proc/")):
         return False
     return not any(path == created or path.startswith(created.rstrip("/") + "/") for created in ctx.created_paths)
 

