@@ -21,6 +21,8 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from mcp_server.results import error_result
 from safeshell.errors import SafeshellError
@@ -59,6 +61,41 @@ class StrictFuncMetadata(FuncMetadata):
 
     def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
         return dict(data)
+
+
+class CompactJsonSchema(GenerateJsonSchema):
+    """Render ``T | None`` of a simple type as ``{"type": [T, "null"]}`` instead of an ``anyOf``.
+
+    Clients validate every structured result against the output schema (the
+    Python SDK with jsonschema, the TypeScript SDK with ajv); a type list is
+    checked in one step where an ``anyOf`` tries each branch.
+    """
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        if isinstance(inner.get("type"), str) and "$ref" not in inner and "enum" not in inner:
+            return {**inner, "type": [inner["type"], "null"]}
+        return super().nullable_schema(schema)
+
+
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the output schema of ``model`` with every ``$ref`` inlined (the models are not recursive)."""
+    schema = model.model_json_schema(schema_generator=CompactJsonSchema)
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                merged = {**definitions[reference.removeprefix("#/$defs/")], **node}
+                merged.pop("$ref")
+                return inline(merged)
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)
 
 
 @dataclass(frozen=True)
@@ -128,7 +165,11 @@ def _build_tool(spec: ToolSpec, bind: Callable[[ToolSpec, ToolInput, Context], A
         title=spec.title,
         description=spec.description,
         parameters=spec.input_model.model_json_schema(by_alias=True),
-        fn_metadata=StrictFuncMetadata(arg_model=spec.input_model, output_model=spec.output_model),
+        fn_metadata=StrictFuncMetadata(
+            arg_model=spec.input_model,
+            output_model=spec.output_model,
+            output_schema=output_schema(spec.output_model),
+        ),
         is_async=True,
         context_kwarg="ctx",
         annotations=spec.hints.to_annotations(spec.title),
