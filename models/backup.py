@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import fsutil
 from models.errors import BackupError, CorruptStoreError, StoreError, VerificationError
+from models.manifest import parse_manifest_files
 from models.objects import ObjectStore
 from models.records import FORMAT, Backup, Problem, ProblemKind, Version, VerifyReport
 from models.workcopy import WORKERS
@@ -253,8 +254,6 @@ def restore(store: Store, backup_id: str) -> Version:
             f"backup {backup_id} is not marked verified; refusing to restore from it",
             hint=f"run 'trainctl backups verify {backup_id}' first, or restore another backup",
         )
-    from models.store import parse_manifest_files
-
     files = parse_manifest_files(record["manifest"], directory / "backup.json")
     backup_objects = ObjectStore(directory / "objects")
     with store.locked():

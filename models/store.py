@@ -8,12 +8,11 @@ kernel if its holder dies).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-import functools
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import filelock
 
-from models import fsutil, scan, workcopy
+from models import fsutil, retention, scan, workcopy
 from models.errors import (
     CorruptStoreError,
-    PruneRefusedError,
     StoreBusyError,
     StoreError,
     VersionNotFoundError,
 )
+from models.manifest import json_bytes, library_versions, parse_manifest_files
 from models.objects import ObjectStore
 from models.records import FORMAT, Backup, FileChange, FileEntry, Version, VerifyReport
 
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 VERSION_ID = re.compile(r"^v(\d{3,})$")
 RESERVED_METADATA = ("format", "version", "parent", "created_at", "reason")
-LIBRARIES = ("safeshell", "torch", "transformers", "tokenizers", "safetensors", "accelerate")
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 
 
@@ -449,48 +447,23 @@ class Store:
                 changes.append(FileChange(path, "modified", before, after))
         return changes
 
-    # --- pins, jobs, prune -----------------------------------------------------
+    # --- pins, jobs, prune (implemented in models.retention) --------------------
 
     def pinned(self) -> set[str]:
-        if not self.pins_file.exists():
-            return set()
-        return set(fsutil.read_json(self.pins_file, what="pin list").get("pinned", []))
+        return retention.pinned(self)
 
     def pin(self, version_id: str) -> None:
-        with self.locked():
-            self.get(version_id)
-            fsutil.write_json_atomic(self.pins_file, {"format": FORMAT, "pinned": sorted(self.pinned() | {version_id})})
-            logger.info("pinned %s", version_id)
+        retention.pin(self, version_id)
 
     def unpin(self, version_id: str) -> None:
-        with self.locked():
-            fsutil.write_json_atomic(self.pins_file, {"format": FORMAT, "pinned": sorted(self.pinned() - {version_id})})
-            logger.info("unpinned %s", version_id)
+        retention.unpin(self, version_id)
 
-    @contextmanager
-    def job_lock(self, version_ids: set[str]) -> Iterator[Path]:
+    def job_lock(self, version_ids: set[str]) -> contextlib.AbstractContextManager[Path]:
         """Protect ``version_ids`` from prune while this process runs a job."""
-        self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        path = self.jobs_dir / f"job-p{os.getpid()}.json"
-        fsutil.write_json_atomic(path, {"format": FORMAT, "pid": os.getpid(), "versions": sorted(version_ids)})
-        try:
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
+        return retention.job_lock(self, version_ids)
 
     def job_protected(self) -> set[str]:
-        """Versions named by job lock files of live processes."""
-        protected: set[str] = set()
-        if not self.jobs_dir.is_dir():
-            return protected
-        for path in self.jobs_dir.glob("job-p*.json"):
-            try:
-                data = fsutil.read_json(path, what="job lock")
-            except CorruptStoreError:
-                continue
-            if fsutil.pid_alive(int(data.get("pid", 0))):
-                protected.update(data.get("versions", []))
-        return protected
+        return retention.job_protected(self)
 
     def prune(self, keep: int, *, protected: set[str] | frozenset[str] = frozenset()) -> list[str]:
         """Remove all but the last ``keep`` versions, and objects no remaining version needs.
@@ -499,43 +472,7 @@ class Store:
         versions. Refuses (removing nothing) while any stored version fails
         verification.
         """
-        if keep < 1:
-            raise PruneRefusedError(f"--keep must be at least 1, got {keep!r}", hint="pass --keep N with N >= 1")
-        with self.locked():
-            self._finish_interrupted_swap()
-            report = self.verify(working_copy=False)
-            if not report.ok:
-                raise PruneRefusedError(
-                    f"prune refused: the store has {len(report.problems)} problem(s):\n"
-                    + "\n".join(f"  {problem}" for problem in report.problems[:20]),
-                    hint="repair it first ('trainctl versions verify' lists the problems; "
-                    "'trainctl backups restore ID' restores a version), then retry",
-                )
-            ids = self.version_ids()
-            kept = set(ids[-keep:]) | self.pinned() | set(protected) | self.job_protected()
-            current_id = self.current_id()
-            if current_id:
-                kept.add(current_id)
-            removed = [version_id for version_id in ids if version_id not in kept]
-            for version_id in removed:
-                trash = self.versions_dir / fsutil.temp_name(f".trash-{version_id}")
-                os.rename(self.versions_dir / version_id, trash)
-                fsutil.fsync_dir(self.versions_dir)
-                fsutil.remove_tree(trash)
-                logger.info("pruned %s", version_id)
-            self._collect_garbage()
-            return removed
-
-    def _collect_garbage(self) -> int:
-        """Remove objects no version references (lock held)."""
-        referenced = {entry.sha256 for version in self.versions() for entry in version.files}
-        removed = 0
-        for name, path in self.objects.digests():
-            if name not in referenced:
-                path.unlink(missing_ok=True)
-                removed += 1
-        logger.info("removed %d unreferenced object(s)", removed)
-        return removed
+        return retention.prune(self, keep, protected=protected)
 
     # --- backups (implemented in models.backup) --------------------------------
 
@@ -565,41 +502,3 @@ class Store:
         from models import backup
 
         backup.delete(self, backup_id)
-
-
-def parse_manifest_files(manifest: dict[str, Any], path: Path) -> tuple[FileEntry, ...]:
-    """Validate the ``files`` list of a manifest; raises CorruptStoreError naming the entry."""
-    raw = manifest.get("files")
-    if not isinstance(raw, list):
-        raise CorruptStoreError(f"manifest {str(path)!r} has no 'files' list")
-    entries = []
-    for index, item in enumerate(raw):
-        valid = (
-            isinstance(item, dict)
-            and isinstance(item.get("path"), str)
-            and isinstance(item.get("size"), int)
-            and isinstance(item.get("sha256"), str)
-            and re.fullmatch(r"[0-9a-f]{64}", item["sha256"]) is not None
-        )
-        if not valid or item["path"].startswith("/") or ".." in item["path"].split("/"):
-            raise CorruptStoreError(f"manifest {str(path)!r}: entry {index} is invalid: {item!r}")
-        entries.append(FileEntry(item["path"], item["size"], item["sha256"]))
-    return tuple(entries)
-
-
-def json_bytes(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, indent=1) + "\n").encode()
-
-
-@functools.cache
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries a model depends on, read without importing them."""
-    from importlib import metadata as importlib_metadata  # slow to import; needed only here
-
-    found = {"python": sys.version.split()[0]}
-    for name in LIBRARIES:
-        try:
-            found[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return found
