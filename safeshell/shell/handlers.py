@@ -186,6 +186,8 @@ def sed(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     # GNU sed: `-i` takes an optional attached suffix, so `-ie` means suffix "e".
     inplace = False
     script_given = False
+    scripts: list[Arg] = []
+    script_files: list[Arg] = []
     operands: list[Arg] = []
     index = 0
     while index < len(args):
@@ -203,8 +205,14 @@ def sed(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
             inplace = inplace or option == "--in-place"
             if option in ("--expression", "--file"):
                 script_given = True
-                if "=" not in text:
+                if "=" in text:
+                    value = Arg(text.split("=", 1)[1], True, text)
+                elif index < len(args):
+                    value = args[index]
                     index += 1
+                else:
+                    continue
+                (scripts if option == "--expression" else script_files).append(value)
             elif option == "--line-length" and "=" not in text:
                 index += 1
             continue
@@ -214,13 +222,45 @@ def sed(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
                 break
             if letter in "efl":
                 script_given = script_given or letter in "ef"
-                if position == len(text) - 2:
+                rest = text[position + 2 :]
+                if rest:
+                    value = Arg(rest, True, text)
+                elif index < len(args):
+                    value = args[index]
                     index += 1
+                else:
+                    break
+                if letter == "e":
+                    scripts.append(value)
+                elif letter == "f":
+                    script_files.append(value)
                 break
+    if not script_given and operands:
+        scripts.append(operands[0])
     files = operands if script_given else operands[1:]
-    # NOTE: sed's own `w FILE` and `e` commands inside the script are not scanned.
     emit_paths(walker, K.WRITE if inplace else K.READ, files, state, source=source)
+    _scan_sed_scripts(walker, scripts, script_files, state, source=source)
     return None
+
+
+def _scan_sed_scripts(walker: "Walker", scripts: list[Arg], script_files: list[Arg], state: ShellState, *, source: str) -> None:
+    from safeshell.shell import sed_scan
+    from safeshell.shell.commands import emit_write
+    from safeshell.shell.shells import planned_text
+
+    texts: list[str | None] = [arg.text if arg.resolved else None for arg in scripts]
+    for arg in script_files:
+        emit_paths(walker, K.READ, [arg], state, source=source)
+        texts.append(planned_text(walker.ctx, resolve_path(arg.text, state.cwd)) if arg.resolved else None)
+    for text in texts:
+        if text is None:
+            walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "sed script has no static value"})
+            continue
+        for effect in sed_scan.scan(text):
+            if effect.kind == "exec":
+                walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "sed runs a command (e)"})
+            elif effect.path and effect.path not in ("/dev/stdout", "/dev/stderr"):
+                emit_write(walker, Arg(effect.path, True, effect.path), state, source=source, truncate=True)
 
 
 def awk(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:

@@ -135,3 +135,21 @@ def test_find_actions_follow_evaluation(command: str, deleted: str | None, kept:
         assert deleted in found
     if kept is not None:
         assert kept not in found
+
+
+@pytest.mark.parametrize(
+    "command,expected",
+    [
+        ("sed -n 'w b.txt' a.txt", ("truncate", "b.txt", True)),
+        ("sed 's/a/b/w b.txt' a.txt", ("truncate", "b.txt", True)),
+        ("sed -e 's/.*/rm -rf d/e' a.txt", ("exec_dynamic", "", False)),
+        ("sed --expression='1e date' a.txt", ("exec_dynamic", "", False)),
+    ],
+)
+def test_sed_script_writes_and_runs(command: str, expected: tuple[str, str, bool], effects: Effects) -> None:
+    assert expected in effects(command)
+
+
+@pytest.mark.parametrize("command", ["sed 's/w/e/g' a.txt", "sed '/e/d; y/we/ew/' a.txt", "sed -n '$p' a.txt"])
+def test_sed_letters_in_patterns_quiet(command: str, effects: Effects) -> None:
+    assert {kind for kind, _, _ in effects(command)} <= {"read"}
