@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BACKUP_ID = re.compile(r"^b(\d{4,})$")
-KINDS = ("scheduled", "manual", "pre_operation")
+# Why a backup was taken: by hand, on a schedule, in an emergency, or before
+# a risky operation ("pre-op").
+KINDS = ("manual", "scheduled", "emergency", "pre-op")
 
 
 def create(store: Store, version_id: str | None, *, kind: str, reason: str, target: Path | None) -> Backup:

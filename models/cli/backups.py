@@ -18,7 +18,10 @@ def build_parser() -> common.Parser:
     )
     create = sub.add_parser("create", help="back up a version (default: the current one) and verify it")
     create.add_argument("version", metavar="ID", nargs="?")
-    create.add_argument("--kind", choices=KINDS, default="manual", help="why the backup exists (default: manual)")
+    create.add_argument(
+        "--type", "--kind", dest="kind", choices=KINDS, default="manual",
+        help="why the backup exists (default: manual)",
+    )
     create.add_argument("--reason", default="", help="free text stored with the backup")
     create.add_argument("--target", type=Path, metavar="DIR", help="backup target directory (must exist)")
     common.add_common(create, json_output=True)
