@@ -1,9 +1,9 @@
 """Benchmark the MCP server: tool round trips in process, and start-to-ready over stdio.
 
-Round trips go through the SDK's in-process client in both protocol modes,
-side by side with the same tool called on the server object directly (no
-client, no transport) and with the bare status read it wraps, so the ratios
-show where the time goes. Start-to-ready is measured from spawning
+Round trips go through the SDK's in-process client in both protocol modes.
+Beside them run the same tool called on the server object directly (no
+client, no transport) and the bare status read it wraps, so the ratios show
+where the time goes. Start-to-ready is measured from spawning
 ``safeshell-mcp`` to the initialize response on its stdout, next to
 ``python -c pass`` and ``python -c "import mcp.server.mcpserver"``.
 

@@ -1,10 +1,10 @@
 """The policy gate every tool call passes before it does anything.
 
 A call is turned into operations: ``Operation(TOOL_CALL)`` naming the tool
-and its validated arguments, plus the operations the call implies (a version
-delete is a DELETE of ``models/versions/vNNN``; a config edit is a
-CONFIG_CHANGE naming the changed keys; a shell command is whatever the shell
-analysis found). ``guard.check_operations`` decides on them:
+and its validated arguments, plus the operations the call implies. A version
+delete is a DELETE of ``models/versions/vNNN``, a config edit a CONFIG_CHANGE
+naming the changed keys, and a shell command whatever the shell analysis
+found. ``guard.check_operations`` decides on them:
 
 - allow: the handler runs;
 - deny: the call returns a rejection (``isError``), even with a token;
@@ -26,15 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mcp.server.mcpserver import Context
 from mcp.server.elicitation import render_elicitation_schema
-from mcp_types import (
-    CallToolResult,
-    ElicitRequest,
-    ElicitRequestFormParams,
-    ElicitResult,
-    InputRequiredResult,
-)
+from mcp.server.mcpserver import Context
+from mcp_types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field
 
@@ -45,6 +39,7 @@ from safeshell import approvals, audit, guard
 from safeshell.decision import Decision, Verdict
 from safeshell.errors import SafeshellError, TokenError
 from safeshell.operations import Operation, OperationKind, Subject
+from safeshell.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +69,9 @@ class ShellCheck:
 class Plan:
     """What a call implies, computed before the policy check and without side effects.
 
-    ``operations`` are the effects beyond the tool call itself; ``touched``
-    are the workspace paths named on the TOOL_CALL operation; ``shell`` is
-    the command a run_command call would run, with its verdict.
+    ``operations`` are the effects beyond the tool call itself, and
+    ``touched`` the workspace paths named on the TOOL_CALL operation.
+    ``shell`` is the command a run_command call would run, with its verdict.
     """
 
     operations: tuple[Operation, ...] = ()
@@ -97,7 +92,7 @@ class ToolCall:
     approved_by: str | None = None  # "token REQUEST_ID" or "elicitation" when approval was needed
 
     @property
-    def workspace(self):  # -> Workspace; kept untyped to avoid an import cycle in annotations
+    def workspace(self) -> Workspace:
         return self.state.workspace
 
     async def report_progress(self, done: float, total: float | None, message: str) -> None:
@@ -121,9 +116,8 @@ async def run_tool(state: ServerState, spec: ToolSpec, arguments: ToolInput, ctx
         _audit_decision(call, verdict)
         return rejection_result(_rejection(call, verdict, request=None, message=_deny_message(call, verdict)))
 
-    token = getattr(arguments, "approval_token", None)
-    if token:
-        return await _run_with_token(call, subject, verdict, token)
+    if arguments.approval_token:
+        return await _run_with_token(call, subject, verdict, arguments.approval_token)
 
     if _elicitation_allowed(call, verdict):
         outcome = await _confirm_in_client(call, subject, verdict)
@@ -244,7 +238,7 @@ async def _confirm_in_client(
         try:
             result = await call.ctx.elicit(message, Confirmation)
         except ValueError as exc:
-            raise SafeshellError(f"the client's confirmation answer was invalid: {exc}") from exc
+            raise SafeshellError(f"the client's confirmation response was invalid: {exc}") from exc
         if result.action == "accept":
             return "accept" if result.data.approve else "decline"
         return result.action
@@ -255,13 +249,13 @@ async def _confirm_in_client(
     answer = (call.ctx.input_responses or {}).get(CONFIRM_KEY)
     if answer is not None and _state_digest(call.ctx.request_state) == digest:
         if not isinstance(answer, ElicitResult):
-            raise SafeshellError("the client answered the confirmation with something other than a form result")
+            raise SafeshellError("the client's confirmation response is not a form result")
         if answer.action != "accept":
             return answer.action
         try:
             confirmation = Confirmation.model_validate(answer.content or {})
         except ValueError as exc:
-            raise SafeshellError(f"the client's confirmation answer was invalid: {answer.content!r}") from exc
+            raise SafeshellError(f"the client's confirmation response was invalid: {answer.content!r}") from exc
         return "accept" if confirmation.approve else "decline"
 
     request = ElicitRequest(

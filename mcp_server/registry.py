@@ -20,7 +20,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -32,17 +32,32 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# What a handler may return: its output model, a finished result (a policy
-# rejection or an error), or the request for client input of the 2026-07-28
-# protocol (an elicitation asked through the multi-round flow).
+# Values a handler may return: its output model, a finished result (a policy
+# rejection or an error), or a request for client input (an elicitation in
+# the multi-round flow of the 2026-07-28 protocol).
 HandlerResult = BaseModel | CallToolResult | InputRequiredResult
 Handler = Callable[["ToolCall"], Awaitable[HandlerResult]]
 
 
 class ToolInput(ArgModelBase):
-    """Base of every tool's arguments: unknown fields and type coercion are rejected."""
+    """Base of every tool's arguments: unknown fields and type coercion are rejected.
+
+    Every tool takes ``approval_token``, because a workspace policy can
+    require approval for any tool, reads included.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
+
+    approval_token: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="The token a human got from 'safeshell approve ID', when an earlier call of exactly "
+        "this tool with exactly these arguments was rejected with decision require_approval.",
+    )
+
+
+class NoArguments(ToolInput):
+    """A tool whose only argument is the approval token every tool takes."""
 
 
 class ToolOutput(BaseModel):
@@ -54,9 +69,9 @@ class ToolOutput(BaseModel):
 class StrictFuncMetadata(FuncMetadata):
     """Argument handling without the SDK's JSON pre-parsing.
 
-    The SDK turns a string such as ``'["a"]'`` into a list before validation
-    to work around clients that double-encode; that is a type coercion the
-    strict input models exist to reject.
+    The SDK turns a string such as ``'["a"]'`` into a list before validation,
+    to work around clients that double-encode. That is a type coercion, which
+    the strict input models exist to reject.
     """
 
     def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -67,8 +82,8 @@ class CompactJsonSchema(GenerateJsonSchema):
     """Render ``T | None`` of a simple type as ``{"type": [T, "null"]}`` instead of an ``anyOf``.
 
     Clients validate every structured result against the output schema (the
-    Python SDK with jsonschema, the TypeScript SDK with ajv); a type list is
-    checked in one step where an ``anyOf`` tries each branch.
+    Python SDK with jsonschema, the TypeScript SDK with ajv). A type list is
+    checked in one step, where an ``anyOf`` tries each branch.
     """
 
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:

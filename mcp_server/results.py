@@ -3,8 +3,8 @@
 Both are returned as ``CallToolResult`` with ``isError: true`` (never as a
 JSON-RPC protocol error) and two text blocks: the message for the model
 (what failed and the next step), then the body as one JSON object for
-programs. The body is not sent as ``structuredContent``: that field must
-match the tool's output schema, and clients built on the TypeScript SDK
+programs. The body is not sent as ``structuredContent`` because that field
+must match the tool's output schema. Clients built on the TypeScript SDK
 (MCP Inspector 2.12) validate it even on error results, so a rejection body
 there would reach the user as a schema error instead of the rejection.
 """
@@ -21,7 +21,7 @@ from safeshell.errors import SafeshellError, TokenError
 
 
 class Rejection(BaseModel):
-    """Why the policy did not let a tool call run, and how to get it approved."""
+    """The policy's reason for not running a tool call, and the way to get it approved."""
 
     decision: Literal["require_approval", "deny"]
     rule: str | None

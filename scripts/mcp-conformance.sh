@@ -108,7 +108,8 @@ assert rejection["request_id"] and "safeshell approve" in rejection["how_to_appr
 scenario "stdio: denied shell command is rejected without a request" '
 assert data["isError"] is True, data
 rejection = '"$body"'
-assert rejection["decision"] == "deny" and rejection["request_id"] is None, rejection
+assert rejection["decision"] == "deny", rejection
+assert rejection["request_id"] is None, rejection
 ' --method tools/call --tool-name run_command --tool-arg 'command=rm -rf /usr'
 
 scenario "stdio: path outside the workspace is a tool error" '

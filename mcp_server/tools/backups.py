@@ -15,9 +15,8 @@ from pydantic import Field
 from mcp_server.errors import ToolArgumentError
 from mcp_server.gate import Plan, ToolCall
 from mcp_server.jobs import JobInfo, ProgressFn
-from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpec
+from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
 from mcp_server.tools.jobs import MAX_WAIT_S, WAIT_DESCRIPTION, follow_job
-from mcp_server.tools.training import NoArguments
 from mcp_server.tools.versions import VERSION_ID_PATTERN, VersionInfo, version_info, with_store
 from models.records import Backup, VerifyReport
 from models.store import Store
@@ -26,7 +25,6 @@ from safeshell.operations import Operation, OperationKind
 BACKUP_ID_PATTERN = r"^b[0-9]{4,9}$"
 DEFAULT_WAIT_S = 20
 MAX_LISTED_PROBLEMS = 100
-TOKEN_DESCRIPTION = "Token from 'safeshell approve', when the policy requires approval."
 
 
 class BackupCreateInput(ToolInput):
@@ -35,7 +33,6 @@ class BackupCreateInput(ToolInput):
     )
     reason: str = Field(default="", max_length=500, description="Why the backup is made, kept with it.")
     wait_s: int = Field(default=DEFAULT_WAIT_S, ge=0, le=MAX_WAIT_S, description=WAIT_DESCRIPTION)
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class BackupVerifyInput(ToolInput):
@@ -48,18 +45,15 @@ class BackupVerifyInput(ToolInput):
         "Only a full verification marks a backup verified.",
     )
     wait_s: int = Field(default=DEFAULT_WAIT_S, ge=0, le=MAX_WAIT_S, description=WAIT_DESCRIPTION)
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class BackupRestoreInput(ToolInput):
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN, description='A backup id such as "b0001".')
     wait_s: int = Field(default=DEFAULT_WAIT_S, ge=0, le=MAX_WAIT_S, description=WAIT_DESCRIPTION)
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class BackupDeleteInput(ToolInput):
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN, description='A backup id such as "b0001".')
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class BackupInfo(ToolOutput):
@@ -106,7 +100,7 @@ class BackupVerifyResult(ToolOutput):
 
 class BackupRestoreResult(ToolOutput):
     job: JobInfo
-    version: VersionInfo | None  # the version current_model/ holds, once the job succeeded
+    version: VersionInfo | None  # the version that current_model/ contains, once the job succeeded
 
 
 class BackupDeleted(ToolOutput):

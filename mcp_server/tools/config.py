@@ -20,8 +20,7 @@ from pydantic import Field
 
 from mcp_server.errors import ToolArgumentError
 from mcp_server.gate import Plan, ToolCall
-from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpec
-from mcp_server.tools.training import NoArguments
+from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
 from safeshell import configdiff, guard
 from safeshell.operations import Operation, OperationKind
 from safeshell.workspace import Workspace
@@ -36,9 +35,6 @@ class ConfigUpdateInput(ToolInput):
         max_length=MAX_CHANGED_KEYS,
         description="Keys of config.json and their new JSON values, e.g. {\"save_steps\": 100}. "
         f"At most {MAX_CHANGED_KEYS} keys; keys not named stay as they are.",
-    )
-    approval_token: str | None = Field(
-        default=None, max_length=4096, description="Token from 'safeshell approve', when a critical key changes."
     )
 
 

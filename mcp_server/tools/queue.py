@@ -11,8 +11,7 @@ from pydantic import Field
 
 from mcp_server.gate import Plan, ToolCall
 from mcp_server.paths import relative_to_root, resolve_file_inside
-from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpec
-from mcp_server.tools.training import NoArguments
+from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
 from safeshell.operations import Operation, OperationKind
 from safeshell.workspace import Workspace
 from trainer.data import DataSummary, validate_file
@@ -27,7 +26,6 @@ PRIORITY_DESCRIPTION = (
     f"'high' (10), 'normal' (0), 'low' (-10) or an integer from -{PRIORITY_LIMIT} to {PRIORITY_LIMIT}; "
     "higher runs first."
 )
-TOKEN_DESCRIPTION = "Token from 'safeshell approve', when the policy requires approval."
 
 
 class QueueAddInput(ToolInput):
@@ -37,18 +35,15 @@ class QueueAddInput(ToolInput):
         "A file outside inbox/ is copied into inbox/.",
     )
     priority: Priority = Field(default="normal", description=PRIORITY_DESCRIPTION)
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class QueueEntryInput(ToolInput):
     entry_id: int = Field(ge=1, description="The queue entry's id, as queue_list shows it.")
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class QueueSetPriorityInput(ToolInput):
     entry_id: int = Field(ge=1, description="The queue entry's id, as queue_list shows it.")
     priority: Priority = Field(description=PRIORITY_DESCRIPTION)
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class QueueItem(ToolOutput):

@@ -24,6 +24,7 @@ import anyio.abc
 import anyio.to_thread
 from pydantic import Field
 
+from mcp_server.errors import ToolArgumentError
 from mcp_server.gate import Plan, ShellCheck, ToolCall
 from mcp_server.paths import resolve_inside
 from mcp_server.registry import Hints, ToolInput, ToolOutput, ToolSpec
@@ -52,9 +53,6 @@ class RunCommandInput(ToolInput):
         ge=1,
         le=MAX_TIMEOUT_S,
         description=f"Seconds before the command's process group is terminated (1 to {MAX_TIMEOUT_S}).",
-    )
-    approval_token: str | None = Field(
-        default=None, max_length=4096, description="Token from 'safeshell approve', when the policy requires approval."
     )
 
 
@@ -99,8 +97,6 @@ def plan_run_command(call: ToolCall) -> Plan:
     arguments: RunCommandInput = call.arguments  # type: ignore[assignment]
     workspace = call.workspace
     if "\x00" in arguments.command:
-        from mcp_server.errors import ToolArgumentError
-
         raise ToolArgumentError("argument 'command': the command contains a NUL byte, which bash cannot receive")
     cwd = str(resolve_inside(workspace, arguments.cwd or str(workspace.root), argument="cwd"))
     verdict = guard.check_command(arguments.command, workspace=workspace, cwd=cwd)

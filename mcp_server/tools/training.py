@@ -9,7 +9,7 @@ import anyio.to_thread
 from pydantic import Field
 
 from mcp_server.gate import Plan, ToolCall
-from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpec
+from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
 from trainer import control
 from trainer.status import pid_alive, read_status
 
@@ -20,10 +20,6 @@ LOSS_TAIL_POINTS = 20
 ControlAction = Literal["stop", "pause", "resume", "skip"]
 
 
-class NoArguments(ToolInput):
-    """A tool without arguments."""
-
-
 class ControlInput(ToolInput):
     wait_s: int = Field(
         default=10,
@@ -31,9 +27,6 @@ class ControlInput(ToolInput):
         le=MAX_WAIT_S,
         description=f"Seconds to wait for the daemon's acknowledgement (0 to {MAX_WAIT_S}); "
         "the request stays pending when the wait ends first.",
-    )
-    approval_token: str | None = Field(
-        default=None, max_length=4096, description="Token from 'safeshell approve', when the policy requires approval."
     )
 
 

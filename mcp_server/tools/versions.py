@@ -10,7 +10,7 @@ from pydantic import Field
 
 from mcp_server.errors import ToolArgumentError
 from mcp_server.gate import Plan, ToolCall
-from mcp_server.registry import READ_ONLY, Hints, ToolInput, ToolOutput, ToolSpec
+from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
 from models.records import Version
 from models.store import Store
 from safeshell.operations import Operation, OperationKind
@@ -20,7 +20,6 @@ T = TypeVar("T")
 
 VERSION_ID_PATTERN = r"^v[0-9]{3,9}$"
 MAX_LISTED_FILES = 1000
-TOKEN_DESCRIPTION = "Token from 'safeshell approve', when the policy requires approval."
 
 
 class VersionListInput(ToolInput):
@@ -33,11 +32,6 @@ class VersionIdInput(ToolInput):
 
 class VersionChangeInput(ToolInput):
     version_id: str = Field(pattern=VERSION_ID_PATTERN, description='A version id such as "v003".')
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
-
-
-class ApprovalOnlyInput(ToolInput):
-    approval_token: str | None = Field(default=None, max_length=4096, description=TOKEN_DESCRIPTION)
 
 
 class VersionInfo(ToolOutput):
@@ -73,7 +67,7 @@ class VersionDetail(ToolOutput):
 
 
 class VersionChange(ToolOutput):
-    version: VersionInfo  # the version current_model/ now holds
+    version: VersionInfo  # the version that current_model/ now contains
     previous: str | None  # the version the pointer named before
     message: str
 
@@ -233,7 +227,7 @@ SPECS = [
         description="Replace current_model/ with the parent of the current version, verified and swapped in "
         "atomically. A live model that changed since its version is recorded as a new version first, so the "
         "rollback can be undone. Needs approval under the default policy.",
-        input_model=ApprovalOnlyInput,
+        input_model=NoArguments,
         output_model=VersionChange,
         hints=Hints(read_only=False, destructive=True, idempotent=False),
         handler=version_rollback,

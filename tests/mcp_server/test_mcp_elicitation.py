@@ -2,7 +2,7 @@
 
 Under ``legacy`` the server sends elicitation/create in the middle of the
 call; under ``auto`` (2026-07-28) it returns an input_required result and the
-client retries with the answer. The client callback is the same for both.
+client retries with its response. The client callback is the same for both.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ CRITICAL_CHANGE = {"changes": {"learning_rate": 0.002}}
 
 
 class ScriptedUser:
-    """An elicitation callback that answers with a fixed action and records what it was asked."""
+    """An elicitation callback that responds with a fixed action and records each message it was shown."""
 
     def __init__(self, action: str, content: dict[str, Any] | None = None) -> None:
         self.action = action

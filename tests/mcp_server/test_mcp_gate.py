@@ -68,6 +68,22 @@ async def test_denied_call_rejected_even_with_token(connect, workspace: Workspac
     assert not (workspace.control_dir / "skip").exists()
 
 
+async def test_read_tool_approvable_by_token(connect, workspace: Workspace) -> None:
+    """A workspace policy may put a read behind approval; the token argument still works there."""
+    workspace.policy_file.write_text(
+        "extends: default\n"
+        "tool_rules:\n"
+        "  training_status: {decision: require_approval, reason: Status is private here., hint: Ask the user.}\n"
+    )
+    async with connect() as client:
+        rejection = body(await client.call_tool("training_status", {}))
+        token = grant(workspace, rejection["request_id"])
+        result = await client.call_tool("training_status", {"approval_token": token})
+    assert rejection["rule"] == "tool:training_status"
+    assert result.is_error is False
+    assert body(result)["state"] == "stopped"
+
+
 async def test_valid_token_runs_call(connect, workspace: Workspace) -> None:
     async with connect() as client:
         request_id = body(await client.call_tool("config_update", CRITICAL_CHANGE))["request_id"]

@@ -93,8 +93,8 @@ async def test_string_arguments_have_length_limits(connect) -> None:
                     assert "maxLength" in variant or "pattern" in variant, f"{tool['name']}.{field}"
 
 
-async def test_mutating_tools_accept_approval_token(connect) -> None:
+async def test_every_tool_accepts_approval_token(connect) -> None:
+    """A workspace policy can require approval for any tool, reads included."""
     for tool in await listed_tools(connect):
-        if tool["annotations"]["readOnlyHint"]:
-            continue
         assert "approval_token" in tool["inputSchema"]["properties"], tool["name"]
+        assert "approval_token" not in tool["inputSchema"].get("required", []), tool["name"]
