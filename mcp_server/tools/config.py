@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mcp_server.errors import ToolArgumentError
 from mcp_server.gate import Plan, ToolCall
@@ -27,6 +27,9 @@ from safeshell.workspace import Workspace
 from trainer import config as trainer_config
 
 MAX_CHANGED_KEYS = 64
+# Characters of one key name, and of one value written as JSON.
+MAX_KEY_CHARS = 128
+MAX_VALUE_CHARS = 4096
 
 
 class ConfigUpdateInput(ToolInput):
@@ -34,8 +37,19 @@ class ConfigUpdateInput(ToolInput):
         min_length=1,
         max_length=MAX_CHANGED_KEYS,
         description="Keys of config.json and their new JSON values, e.g. {\"save_steps\": 100}. "
-        f"At most {MAX_CHANGED_KEYS} keys; keys not named stay as they are.",
+        f"At most {MAX_CHANGED_KEYS} keys, each value at most {MAX_VALUE_CHARS} characters as JSON; "
+        "keys not named stay as they are.",
     )
+
+    @field_validator("changes")
+    @classmethod
+    def _bounded(cls, changes: dict[str, Any]) -> dict[str, Any]:
+        for key, value in changes.items():
+            if len(key) > MAX_KEY_CHARS:
+                raise ValueError(f"key {key[:40]!r}... is longer than {MAX_KEY_CHARS} characters")
+            if len(json.dumps(value)) > MAX_VALUE_CHARS:
+                raise ValueError(f"the value of {key!r} is longer than {MAX_VALUE_CHARS} characters as JSON")
+        return changes
 
 
 class KeyChangeInfo(ToolOutput):

@@ -50,6 +50,7 @@ async def test_unknown_tool_is_tool_error(connect) -> None:
         ("training_stop", {"wait_s": 3600}, "wait_s", "less than or equal to 60"),
         ("run_command", {"command": "x" * 70000}, "command", "at most 65536 characters"),
         ("queue_add", {"file": "y" * 5000}, "file", "at most 4096 characters"),
+        ("config_update", {"changes": {"backup_target": "z" * 100000}}, "backup_target", "longer than 4096"),
     ],
 )
 async def test_invalid_arguments_rejected(connect, workspace: Workspace, tool, arguments, field, complaint) -> None:
