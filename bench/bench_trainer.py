@@ -9,7 +9,7 @@ Side by side in one run, on the same data and ``TrainingArguments``:
   job writes after the checkpoint and its completion marker are on disk,
   next to the duration of one optimizer step.
 
-Run: .venv/bin/python bench/bench_trainer.py [--rounds 2] [--steps 60]
+Run: .venv/bin/python bench/bench_trainer.py [--rounds 3] [--steps 40]
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # One intra-op thread in every training process, so runs on a shared machine compete less.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The daemon sets this for its job processes; the bare loop gets the same environment.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(REPO))
 
 from safeshell.cli.init_cmd import create_layout  # noqa: E402
@@ -82,7 +85,7 @@ def run_bare(workspace: Workspace, data: Path, output: Path) -> dict[str, float]
 
 
 def bare_loop(root: str, data: str, output: str) -> None:
-    """A plain Trainer with the job's arguments and data, without safeshell's callbacks."""
+    """Train with a plain Trainer on the job's arguments and data, without safeshell's callbacks."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import Trainer, set_seed
 
@@ -128,8 +131,8 @@ def measure_stop(workspace: Workspace, data: Path) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each kind (default 2)")
-    parser.add_argument("--steps", type=int, default=60, help="optimizer steps per run (default 60)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each kind (default 3)")
+    parser.add_argument("--steps", type=int, default=40, help="optimizer steps per run (default 40)")
     parser.add_argument("--records", type=int, default=480, help="docstring records in the data file (default 480)")
     parser.add_argument("--bare", nargs=3, metavar=("WORKSPACE", "DATA", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()

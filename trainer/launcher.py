@@ -18,6 +18,7 @@ def job_command(config: TrainingConfig, spec_path: Path) -> list[str]:
     if config.launcher == "torchrun":
         return [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 f"--nproc-per-node={config.num_processes}", *job]
+    # NOTE: the tests run the python and torchrun launchers; this accelerate command line is untested.
     if config.launcher == "accelerate":
         return [sys.executable, "-m", "accelerate.commands.launch",
                 f"--num_processes={config.num_processes}", *job]
