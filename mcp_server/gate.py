@@ -9,10 +9,10 @@ found. ``guard.check_operations`` decides on them:
 - allow: the handler runs;
 - deny: the call returns a rejection (``isError``), even with a token;
 - require_approval: an ``approval_token`` argument is redeemed (once, for
-  exactly this call); else, where the policy rule allows it and the client
-  declared form elicitation, the client is asked to confirm; else the call
-  returns a rejection naming the approval request and the command a human
-  runs to grant it.
+  exactly this call). Without one, the client is asked to confirm where the
+  policy rule allows it and the client declared form elicitation. Otherwise
+  the call returns a rejection naming the approval request and the command a
+  human runs to grant it.
 
 The workspace and the approval key never come from tool arguments.
 """
@@ -67,7 +67,7 @@ class ShellCheck:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a call implies, computed before the policy check and without side effects.
+    """The effects a call implies, computed before the policy check and without side effects.
 
     ``operations`` are the effects beyond the tool call itself, and
     ``touched`` the workspace paths named on the TOOL_CALL operation.

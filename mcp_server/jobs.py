@@ -1,10 +1,10 @@
 """Background jobs: long tool calls that outlive the client's request timeout.
 
-A backup can take longer than an MCP client waits for a tool result (often
-60 s). Such tools start their work as a background job on a thread of the
-server process, wait for it for a bounded time while forwarding its
-progress, and then return either the finished result or the job's handle;
-``job_status`` reports on the handle later. These jobs are MCP server
+A backup can take longer than an MCP client waits for a tool result (the
+TypeScript SDK's default request timeout is 60 s). Such tools start their work as a background job on a thread of the
+server process and wait for it for a bounded time, forwarding its progress.
+They return the finished result or, when the job still runs, its handle,
+and ``job_status`` reports on the handle later. These jobs are MCP server
 operations, distinct from the training jobs of the queue.
 
 Jobs live in the server process only.

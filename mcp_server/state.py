@@ -1,4 +1,4 @@
-"""What every tool call of one server shares: the workspace, the tools and the background jobs."""
+"""The state every tool call of one server shares: the workspace, the tools and the background jobs."""
 
 from __future__ import annotations
 

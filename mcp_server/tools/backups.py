@@ -1,7 +1,7 @@
 """Tools over verified backups: create, list, verify, restore, delete.
 
 Creating, verifying and restoring a backup read or copy every byte of a
-model, so these three run as background jobs: the call waits up to
+model, so these three run as background jobs. The call waits up to
 ``wait_s`` seconds, reporting progress, and returns the job's handle when
 the job is still running (see :mod:`mcp_server.jobs`).
 """
@@ -61,7 +61,7 @@ class BackupInfo(ToolOutput):
     version_id: str
     kind: str
     created_at: str
-    target: str  # the backup target directory that holds this backup
+    target: str  # the backup target directory that contains this backup
     verified: bool  # every byte was read back and re-hashed
     verified_at: str | None
     reason: str

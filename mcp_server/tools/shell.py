@@ -2,11 +2,11 @@
 
 The command gets the same shell analysis and policy decision as
 ``safeshell -c`` (``guard.check_command``), combined with the decision on
-the ``run_command`` tool call itself. When it runs, it runs as ``bash -c``
-in its own process group with stdin closed, under a timeout, with its
-output capped, and wrapped in verify-after-execute: protected state
-(``current_model/``, ``config.json``, ``safeshell.yaml``) is recorded first
-and whatever the command changed there unexpectedly is put back. An approved
+the ``run_command`` tool call itself. It runs as ``bash -c`` in its own
+process group with stdin closed, under a timeout, with its output capped.
+Verify-after-execute wraps it: protected state (``current_model/``,
+``config.json``, ``safeshell.yaml``) is recorded first, and whatever the
+command changed there unexpectedly is put back. An approved
 command also gets a snapshot of what its operations touch, so it can be
 undone.
 """
