@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
-from safeshell.shell import paths, programs, semantics, shells, words
+from safeshell.shell import paths, programs, semantics, shells, trainctl, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.model import SimpleCommand
 from safeshell.shell.state import LimitExceeded, ShellState
@@ -135,6 +135,10 @@ def run_argv(
         return shells.run_interpreter(walker, program, args, state, stdin, source=source)
     if program == "safeshell":
         return shells.run_safeshell(walker, args, state, stdin, source=source)
+    if program == "trainctl":
+        trainctl.run(walker, args, state, source=source)
+        # A trainctl by path is also scanned as the script it is.
+        return shells.run_script_path(walker, name, args, state, stdin, source=source) if "/" in name else None
     spec = semantics.PROGRAMS.get(program)
     if spec is not None:
         return programs.apply(walker, program, spec, args, state, stdin, source=source)

@@ -14,7 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
-from safeshell.shell import interpreters, parser, paths, words
+from safeshell.shell import interpreters, parser, paths, trainctl, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.state import Context, ShellState
 
@@ -219,6 +219,11 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
     from safeshell.shell.walker import INHERITED
 
     ctx = walker.ctx
+    if interpreters.family(program) == "python":
+        trainctl_args = trainctl.module_args(args)
+        if trainctl_args is not None:
+            trainctl.run(walker, trainctl_args, state, source=source)
+            return None
     plan = interpreters.parse_invocation(program, args)
     if plan.unresolved:
         ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": f"{program} arguments have no static value"})
