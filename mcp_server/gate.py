@@ -284,7 +284,9 @@ def _confirmation_text(call: ToolCall, verdict: Verdict) -> str:
     return f"safeshell: allow {call.spec.name} {arguments}? {reason}".strip()
 
 
-def _rejection(call: ToolCall, verdict: Verdict, *, request: Any, message: str) -> Rejection:
+def _rejection(
+    call: ToolCall, verdict: Verdict, *, request: approvals.ApprovalRequest | None, message: str
+) -> Rejection:
     primary = verdict.primary
     decision: Literal["require_approval", "deny"] = (
         "deny" if verdict.decision is Decision.DENY else "require_approval"
@@ -316,11 +318,17 @@ def _deny_message(call: ToolCall, verdict: Verdict) -> str:
     return f"{call.spec.name} is denied by rule {rule}: {reason} No approval can allow it.".strip()
 
 
-def _approval_message(call: ToolCall, verdict: Verdict, request: Any) -> str:
+def _approval_message(call: ToolCall, verdict: Verdict, request: approvals.ApprovalRequest) -> str:
     primary = verdict.primary
     rule = primary.rule if primary else "?"
     reason = primary.reason if primary else ""
-    return f"{call.spec.name} needs approval (rule {rule}): {reason} Approval request {request.id} is waiting."
+    text = f"{call.spec.name} needs approval (rule {rule}): {reason}"
+    if request.status == "granted":
+        return (
+            f"{text} Approval request {request.id} is already granted: call again with approval_token set to "
+            "the token that 'safeshell approve' printed."
+        )
+    return f"{text} Approval request {request.id} is waiting."
 
 
 def _past_tense(outcome: str) -> str:

@@ -42,11 +42,16 @@ async def test_critical_change_requires_approval(connect, workspace: Workspace) 
     assert workspace.config_file.read_text() == before
 
 
-async def test_rejection_reuses_open_request(connect) -> None:
+async def test_rejection_reuses_open_request(connect, workspace: Workspace) -> None:
     async with connect() as client:
         first = body(await client.call_tool("config_update", CRITICAL_CHANGE))
         second = body(await client.call_tool("config_update", CRITICAL_CHANGE))
+        grant(workspace, first["request_id"])
+        granted = body(await client.call_tool("config_update", CRITICAL_CHANGE))
     assert first["request_id"] == second["request_id"]
+    assert "is waiting" in second["message"]
+    assert granted["request_id"] == first["request_id"]
+    assert "already granted" in granted["message"]
 
 
 async def test_denied_call_rejected_even_with_token(connect, workspace: Workspace) -> None:
