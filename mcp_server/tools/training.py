@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Literal
 
 import anyio.to_thread
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from mcp_server.gate import Plan, ToolCall
 from mcp_server.registry import READ_ONLY, Hints, NoArguments, ToolInput, ToolOutput, ToolSpec
+from safeshell.errors import SafeshellError
 from trainer import control
 from trainer.status import pid_alive, read_status
 
@@ -35,14 +37,17 @@ class TrainingJob(ToolOutput):
 
     id: int | None = None
     file: str | None = None
+    pid: int | None = None
     step: int | None = None
     max_steps: int | None = None
     epoch: float | None = None
     loss: float | None = None
     learning_rate: float | None = None
     tokens_per_second: float | None = None
+    tokens_seen: int | None = None
     eta_seconds: float | None = None
     started_at: str | None = None
+    checkpoint: str | None = None  # the last checkpoint the job saved
 
 
 class ControlState(ToolOutput):
@@ -61,7 +66,7 @@ class TrainingStatus(ToolOutput):
     current_version: str | None
     last_error: str | None
     control: ControlState
-    loss_tail: list[tuple[float, float]]  # the last [step, loss] points
+    loss_tail: list[tuple[float, float | None]]  # the last [step, loss] points; null for a NaN or infinite loss
 
 
 class ControlResult(ToolOutput):
@@ -74,7 +79,28 @@ class ControlResult(ToolOutput):
 
 
 def status_output(status: dict[str, Any]) -> TrainingStatus:
-    """Map the status file's dict onto the typed output, ignoring fields it does not know."""
+    """Map the status file's dict onto the typed output, ignoring fields it does not know.
+
+    A NaN or infinite number (a diverged loss) becomes null, which JSON and
+    the output schema can carry. Raises :class:`SafeshellError` when a known
+    field has a value of the wrong type.
+    """
+    try:
+        return _status_output(status)
+    except ValidationError as exc:
+        raise SafeshellError(
+            f"the training status file has unexpected values: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            hint="check status/training_status.json; 'trainctl status' reads the same file",
+        ) from exc
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _status_output(status: dict[str, Any]) -> TrainingStatus:
     job = status.get("job")
     control_state = status.get("control") or {}
     fields = TrainingJob.model_fields
@@ -83,7 +109,9 @@ def status_output(status: dict[str, Any]) -> TrainingStatus:
         updated_at=status.get("updated_at"),
         daemon_running=pid_alive(status.get("daemon_pid")),
         daemon_pid=status.get("daemon_pid") if isinstance(status.get("daemon_pid"), int) else None,
-        job=TrainingJob(**{key: value for key, value in job.items() if key in fields}) if isinstance(job, dict) else None,
+        job=TrainingJob(**{key: _finite(value) for key, value in job.items() if key in fields})
+        if isinstance(job, dict)
+        else None,
         queue_length=int(status.get("queue_length") or 0),
         current_version=status.get("current_version"),
         last_error=status.get("last_error"),
@@ -92,7 +120,7 @@ def status_output(status: dict[str, Any]) -> TrainingStatus:
             acknowledged=control_state.get("acknowledged"),
             at=control_state.get("at"),
         ),
-        loss_tail=[(float(step), float(loss)) for step, loss in (status.get("loss_history") or [])[-LOSS_TAIL_POINTS:]],
+        loss_tail=[(step, _finite(loss)) for step, loss in (status.get("loss_history") or [])[-LOSS_TAIL_POINTS:]],
     )
 
 

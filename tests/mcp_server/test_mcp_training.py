@@ -53,6 +53,25 @@ async def test_status_reports_job_progress(connect, workspace: Workspace) -> Non
     assert status["loss_tail"][-1] == [290.0, 2.1]
 
 
+async def test_status_reports_diverged_loss_as_null(connect, workspace: Workspace) -> None:
+    workspace.status_file.write_text(
+        '{"format": 1, "state": "training", "daemon_pid": %d, "job": {"id": 1, "loss": NaN}, '
+        '"loss_history": [[10, 2.5], [20, Infinity]]}' % os.getpid()
+    )
+    async with connect() as client:
+        status = body(await client.call_tool("training_status", {}))
+    assert status["job"]["loss"] is None
+    assert status["loss_tail"] == [[10.0, 2.5], [20.0, None]]
+
+
+async def test_status_with_wrong_types_is_error(connect, workspace: Workspace) -> None:
+    workspace.status_file.write_text('{"format": 1, "state": "idle", "job": {"step": "many"}}')
+    async with connect() as client:
+        result = await client.call_tool("training_status", {})
+    assert result.is_error is True
+    assert "unexpected values" in body(result)["message"]
+
+
 async def test_stop_without_daemon_returns_pending(connect, workspace: Workspace) -> None:
     async with connect() as client:
         started = time.monotonic()
