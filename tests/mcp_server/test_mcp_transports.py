@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,32 @@ def test_invalid_workspace_exits_with_config_status(venv_bin: Path, tmp_path: Pa
     assert result.returncode == 78
     assert result.stdout == ""
     assert "safeshell init" in result.stderr
+
+
+@pytest.mark.slow
+def test_server_never_imports_torch(workspace: Workspace) -> None:
+    """The server loads models only in child processes, so it starts fast and stays small."""
+    script = (
+        "import sys, anyio\n"
+        "from pathlib import Path\n"
+        "from mcp import Client\n"
+        "from mcp_server.server import build_server\n"
+        "from safeshell.workspace import Workspace\n"
+        "async def main():\n"
+        "    async with Client(build_server(Workspace(Path(sys.argv[1]))), mode='legacy') as client:\n"
+        "        for tool in ('training_status', 'version_list', 'config_get', 'queue_list'):\n"
+        "            assert not (await client.call_tool(tool, {})).is_error, tool\n"
+        "        assert (await client.call_tool('preflight', {'load_model': False})).structured_content\n"
+        "anyio.run(main)\n"
+        "heavy = sorted(name for name in ('torch', 'transformers', 'tokenizers') if name in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(workspace.root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
