@@ -233,3 +233,25 @@ def test_torchrun_two_processes_stop_resume(trained_workspace: Workspace) -> Non
     resumed = trainctl(workspace, "daemon", "--once")
     assert resumed.returncode == 0, resumed.stderr
     assert Store.for_workspace(workspace).current_id() == "v002"
+
+
+def test_failed_job_keeps_model_and_file(trained_workspace: Workspace) -> None:
+    workspace = trained_workspace
+    before = weights(workspace)
+    write_config(workspace, {"max_length": 8})
+    # Each prompt fills max_length, so no completion token is left to train on.
+    record = {"prompt": "a prompt that is much longer than eight tokens " * 4, "completion": "yes"}
+    (workspace.inbox / "masked.jsonl").write_text(json.dumps(record) + "\n")
+    result = trainctl(workspace, "daemon", "--once")
+    assert result.returncode == 0, result.stderr
+
+    assert weights(workspace) == before
+    failed = workspace.inbox / "failed" / "masked.jsonl"
+    assert json.loads(failed.read_text()) == record
+    reason = (workspace.inbox / "failed" / "masked.jsonl.reason.txt").read_text()
+    assert "no record has a token left to train on" in reason
+    entry = Queue(workspace).history()[0]
+    assert entry.state == "failed"
+    assert "max_length" in read_status(workspace)["last_error"]
+    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    assert "job 1 failed" in log
