@@ -1,6 +1,6 @@
 """Trainer callbacks of the job: control decisions, checkpoint markers, status writes.
 
-Only global rank 0 reads ``control/``, signals and the daemon's liveness; it
+Only global rank 0 reads ``control/``, signals and the daemon's liveness. It
 broadcasts one decision code to every rank at each optimizer-step boundary,
 so all ranks stop at the same step and save the same checkpoint.
 """
