@@ -14,13 +14,13 @@ torn last line is reported by :func:`verify` like any other damage.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
+from safeshell.digests import sha256_hex
 from safeshell.errors import AuditError
 from safeshell.workspace import Workspace
 
@@ -235,7 +235,7 @@ class _locked:
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def _now() -> str:

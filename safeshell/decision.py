@@ -8,10 +8,14 @@ text and JSON, MCP error body, hook reason, audit log) from the same object.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING
 
 from safeshell.operations import Operation
+from safeshell.records import Record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 
 class Decision(enum.IntEnum):
@@ -27,7 +31,7 @@ class Decision(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Decision":
+    def parse(cls, text: str) -> Decision:
         try:
             return cls[text.upper()]
         except KeyError:
@@ -36,16 +40,29 @@ class Decision(enum.IntEnum):
             ) from None
 
 
-@dataclass(frozen=True)
-class Match:
+# Records rather than dataclasses: every guarded command builds these, and
+# importing dataclasses would double the guard's start-up (see safeshell.records).
+class Match(Record):
     """One rule that matched one operation (and, for path rules, one path)."""
 
+    __slots__ = ("rule", "decision", "operation", "path", "reason", "hint")
     rule: str
     decision: Decision
     operation: Operation
-    path: str | None = None
-    reason: str = ""
-    hint: str = ""
+    path: str | None
+    reason: str
+    hint: str
+
+    def __init__(
+        self,
+        rule: str,
+        decision: Decision,
+        operation: Operation,
+        path: str | None = None,
+        reason: str = "",
+        hint: str = "",
+    ) -> None:
+        self._init(rule=rule, decision=decision, operation=operation, path=path, reason=reason, hint=hint)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,8 +75,7 @@ class Match:
         }
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Record):
     """The combined decision for a list of operations.
 
     ``matches`` holds every non-allow match, strictest first; ``primary`` is
@@ -67,11 +83,23 @@ class Verdict:
     effective policy the verdict was reached under.
     """
 
+    __slots__ = ("decision", "operations", "matches", "policy_version", "notes")
     decision: Decision
     operations: tuple[Operation, ...]
-    matches: tuple[Match, ...] = ()
-    policy_version: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    matches: tuple[Match, ...]
+    policy_version: str
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        decision: Decision,
+        operations: tuple[Operation, ...],
+        matches: tuple[Match, ...] = (),
+        policy_version: str = "",
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self._init(decision=decision, operations=operations, matches=matches,
+                   policy_version=policy_version, notes=notes)
 
     @property
     def primary(self) -> Match | None:
@@ -85,7 +113,7 @@ class Verdict:
         *,
         policy_version: str = "",
         notes: Iterable[str] = (),
-    ) -> "Verdict":
+    ) -> Verdict:
         """Build a verdict whose decision is the strictest of ``matches``."""
         ordered = sorted(matches, key=lambda match: -int(match.decision))
         decision = ordered[0].decision if ordered else Decision.ALLOW

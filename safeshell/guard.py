@@ -12,10 +12,10 @@ as touching every protected path. A missing or invalid policy raises
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
+from safeshell import logs
 from safeshell.decision import Verdict
 from safeshell.operations import Operation, OperationKind
 from safeshell.policy.cache import load_policy
@@ -26,7 +26,7 @@ from safeshell.workspace import Workspace
 if TYPE_CHECKING:
     from safeshell.shell.model import SimpleCommand
 
-logger = logging.getLogger(__name__)
+logger = logs.get_logger(__name__)
 
 __all__ = ["CommandCheck", "check_command", "check_command_detailed", "check_operations", "load_policy"]
 
@@ -130,6 +130,7 @@ def _analyze(
 
         from safeshell.shell import analyze
 
+        logs.apply_silence()  # the analysis modules log through logging directly
         analysis = analyze(command, cwd=cwd, env=env, home=env.get("HOME"))
     except Exception as exc:  # noqa: BLE001 - any analysis failure must fail closed, not allow
         logger.warning("shell analysis failed, treating the command as unresolved: %s", exc)

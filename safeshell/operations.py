@@ -10,10 +10,14 @@ understood statically; the policy treats it as touching every protected path.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from safeshell.records import Record
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class OperationKind(enum.StrEnum):
@@ -33,19 +37,33 @@ class OperationKind(enum.StrEnum):
     APPROVE = "approve"  # an attempt to grant an approval or read the approval key
 
 
-@dataclass(frozen=True)
-class Operation:
+# A Record rather than a dataclass: every guarded command builds these, and
+# importing dataclasses would double the guard's start-up (see safeshell.records).
+class Operation(Record):
     """One effect on the world that the policy rules on.
 
     ``paths`` are absolute and resolved; ``source`` is the text the operation
     came from (a simple command, a tool name) for messages and the audit log.
+    ``detail`` defaults to a new empty dict.
     """
 
+    __slots__ = ("kind", "paths", "source", "resolved", "detail")
     kind: OperationKind
-    paths: tuple[str, ...] = ()
-    source: str = ""
-    resolved: bool = True
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    paths: tuple[str, ...]
+    source: str
+    resolved: bool
+    detail: Mapping[str, Any]
+
+    def __init__(
+        self,
+        kind: OperationKind,
+        paths: tuple[str, ...] = (),
+        source: str = "",
+        resolved: bool = True,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._init(kind=kind, paths=paths, source=source, resolved=resolved,
+                   detail={} if detail is None else detail)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with a stable key order."""
@@ -58,7 +76,7 @@ class Operation:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Operation":
+    def from_dict(cls, data: Mapping[str, Any]) -> Operation:
         return cls(
             kind=OperationKind(data["kind"]),
             paths=tuple(data.get("paths", ())),
@@ -68,8 +86,7 @@ class Operation:
         )
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(Record):
     """The whole request an approval is granted for.
 
     ``kind`` is ``"shell"`` (``command`` and ``cwd`` set) or ``"tool_call"``
@@ -77,13 +94,27 @@ class Subject:
     canonical). ``workspace`` is the absolute workspace root.
     """
 
+    __slots__ = ("kind", "workspace", "operations", "command", "cwd", "tool", "arguments")
     kind: str
     workspace: str
-    operations: tuple[Operation, ...] = ()
-    command: str | None = None
-    cwd: str | None = None
-    tool: str | None = None
-    arguments: Mapping[str, Any] | None = None
+    operations: tuple[Operation, ...]
+    command: str | None
+    cwd: str | None
+    tool: str | None
+    arguments: Mapping[str, Any] | None
+
+    def __init__(
+        self,
+        kind: str,
+        workspace: str,
+        operations: tuple[Operation, ...] = (),
+        command: str | None = None,
+        cwd: str | None = None,
+        tool: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._init(kind=kind, workspace=workspace, operations=operations, command=command,
+                   cwd=cwd, tool=tool, arguments=arguments)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +133,8 @@ class Subject:
 
     def digest(self) -> str:
         """Return the SHA-256 hex digest of :meth:`canonical_json`."""
+        import hashlib  # only approvals need digests; the allow path stays without OpenSSL
+
         return hashlib.sha256(self.canonical_json().encode("ascii")).hexdigest()
 
 

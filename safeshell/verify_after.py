@@ -42,61 +42,84 @@ import contextlib
 import errno
 import fcntl
 import json
-import logging
 import os
 import secrets
 import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from safeshell import logs, records
 from safeshell.workspace import Workspace
 
-logger = logging.getLogger(__name__)
+logger = logs.get_logger(__name__)
 
 VERIFY_DIR = "verify"
 
 
-@dataclass(frozen=True)
-class FileState:
+# Records and slots classes rather than dataclasses: every allowed
+# `safeshell -c` takes a record, and importing dataclasses would double its
+# start-up (see safeshell.records).
+class FileState(records.Record):
     """Stat values recorded for one file under current_model/."""
 
+    __slots__ = ("inode", "size", "mtime_ns", "mode", "linked", "digest")
     inode: int
     size: int
     mtime_ns: int
     mode: int
     linked: bool  # a hard link in the record keeps the content
-    digest: str | None = None  # SHA-256 of the store object with this content, if known
+    digest: str | None  # SHA-256 of the store object with this content, if known
+
+    def __init__(self, inode: int, size: int, mtime_ns: int, mode: int, linked: bool,
+                 digest: str | None = None) -> None:
+        self._init(inode=inode, size=size, mtime_ns=mtime_ns, mode=mode, linked=linked, digest=digest)
 
 
-@dataclass
 class Record:
     """The protected state before a command ran."""
 
-    workspace: Workspace
-    run_id: str
-    directory: Path  # .safeshell/verify/<run id>/
-    model_files: dict[str, FileState]
-    model_dirs: set[str]
-    small_files: dict[str, bytes | None]  # workspace-relative path -> content (None: absent)
-    store_marker: tuple[object, ...]
-    store_entries: frozenset[str] = frozenset()  # "versions/v001", "backups/b0001", ...
-    link_failures: list[str] = field(default_factory=list)
+    __slots__ = ("workspace", "run_id", "directory", "model_files", "model_dirs", "small_files",
+                 "store_marker", "store_entries", "link_failures")
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        run_id: str,
+        directory: Path,
+        model_files: dict[str, FileState],
+        model_dirs: set[str],
+        small_files: dict[str, bytes | None],
+        store_marker: tuple[object, ...],
+        store_entries: frozenset[str] = frozenset(),
+        link_failures: list[str] | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.run_id = run_id
+        self.directory = directory  # .safeshell/verify/<run id>/
+        self.model_files = model_files
+        self.model_dirs = model_dirs
+        self.small_files = small_files  # workspace-relative path -> content (None: absent)
+        self.store_marker = store_marker
+        self.store_entries = store_entries  # "versions/v001", "backups/b0001", ...
+        self.link_failures: list[str] = [] if link_failures is None else link_failures
 
 
-@dataclass
 class VerifyReport:
     """Changes a command made to protected state, and what was done about each."""
 
-    restored: list[str] = field(default_factory=list)  # workspace-relative paths put back
-    displaced: list[str] = field(default_factory=list)  # paths moved into the record's displaced/
-    unrestorable: list[str] = field(default_factory=list)  # changed paths the record cannot put back
-    lost: list[str] = field(default_factory=list)  # store versions and backups removed outside the store
-    accepted: list[str] = field(default_factory=list)  # changes that were expected (non-critical config keys)
-    store_changed: bool = False  # the store moved current_model/; nothing was restored
-    record_dir: Path | None = None  # kept when something changed
-    rollback_version: str | None = None  # newest version to roll back to for unrestorable changes
+    __slots__ = ("restored", "displaced", "unrestorable", "lost", "accepted", "store_changed",
+                 "record_dir", "rollback_version")
+
+    def __init__(self) -> None:
+        self.restored: list[str] = []  # workspace-relative paths put back
+        self.displaced: list[str] = []  # paths moved into the record's displaced/
+        self.unrestorable: list[str] = []  # changed paths the record cannot put back
+        self.lost: list[str] = []  # store versions and backups removed outside the store
+        self.accepted: list[str] = []  # changes that were expected (non-critical config keys)
+        self.store_changed = False  # the store moved current_model/; nothing was restored
+        self.record_dir: Path | None = None  # kept when something changed
+        self.rollback_version: str | None = None  # newest version to roll back to for unrestorable changes
 
     @property
     def changed(self) -> bool:
@@ -315,10 +338,13 @@ def _store_marker(workspace: Workspace) -> tuple[object, ...]:
 # --- comparing ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Change:
+class _Change(records.Record):
+    __slots__ = ("kind", "path")
     kind: str  # "deleted", "replaced", "modified", "added", "dir_deleted"
     path: str  # relative to current_model/
+
+    def __init__(self, kind: str, path: str) -> None:
+        self._init(kind=kind, path=path)
 
 
 def _model_changes(record: Record) -> list[_Change]:

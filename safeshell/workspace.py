@@ -8,20 +8,25 @@ current directory to a directory holding ``safeshell.yaml``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from safeshell.errors import WorkspaceError
+from safeshell.records import Record
 
 POLICY_FILE = "safeshell.yaml"
 WORKSPACE_ENV = "SAFESHELL_WORKSPACE"
 
 
-@dataclass(frozen=True)
-class Workspace:
+# A Record rather than a dataclass: every guarded command builds one, and
+# importing dataclasses would double the guard's start-up (see safeshell.records).
+class Workspace(Record):
     """Absolute paths of everything in one workspace (see the layout in README)."""
 
+    __slots__ = ("root",)
     root: Path
+
+    def __init__(self, root: Path) -> None:
+        self._init(root=root)
 
     @property
     def policy_file(self) -> Path:

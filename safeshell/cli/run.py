@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from safeshell.cli import exit_codes
@@ -63,16 +62,28 @@ class UsageError(Exception):
     """Invalid command-line arguments."""
 
 
-@dataclass
+# A plain slots class rather than a dataclass: every guarded command parses
+# one, and importing dataclasses would double the start-up (see safeshell.records).
 class RunArgs:
     """Parsed arguments of a guarded run."""
 
-    argv: list[str]  # executed as is
-    command: str  # the shell text the policy decides on
-    workspace: str | None = None
-    approval: str | None = None
-    sourced: str | None = None  # a host's shell snapshot that the wrapper line sources first
-    line: str | None = None  # the whole wrapper line, when ``command`` was taken out of one
+    __slots__ = ("argv", "command", "workspace", "approval", "sourced", "line")
+
+    def __init__(
+        self,
+        argv: list[str],
+        command: str,
+        workspace: str | None = None,
+        approval: str | None = None,
+        sourced: str | None = None,
+        line: str | None = None,
+    ) -> None:
+        self.argv = argv  # executed as is
+        self.command = command  # the shell text the policy decides on
+        self.workspace = workspace
+        self.approval = approval
+        self.sourced = sourced  # a host's shell snapshot that the wrapper line sources first
+        self.line = line  # the whole wrapper line, when ``command`` was taken out of one
 
 
 def parse_args(argv: list[str]) -> RunArgs | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Mapping
 
+from safeshell import logs
 from safeshell.errors import SafeshellError
 from safeshell.hooks import claude_code, codex, gemini
 from safeshell.hooks.model import HookAnswer, HookDecision, ToolCall
@@ -52,32 +53,18 @@ def run_hook(host: str, raw: bytes, *, workspace: str | None, env: Mapping[str, 
         if found is None:
             return adapter.render(HookDecision.allow())
         # Imported only here: outside a workspace the guard is never loaded.
-        _silence_logging()
+        logs.silence()
         from safeshell.hooks.decide import decide
 
         return adapter.render(decide(call, found, env))
     except SafeshellError as exc:
         return adapter.render_block(f"safeshell blocked this call: {exc}")
     except Exception as exc:  # noqa: BLE001 - any failure must block, never let the tool run
-        import logging
-
         # DEBUG, not ERROR: logging's last-resort handler would print the
         # traceback into the stderr the assistant reads.
-        logging.getLogger(__name__).debug("safeshell hook %s failed", host, exc_info=True)
+        logs.get_logger(__name__).debug("safeshell hook %s failed", host, exc_info=True)
         return adapter.render_block(
             f"safeshell hook failed ({type(exc).__name__}: {exc}); the call is blocked until it works again. "
             f"Ask the user to run 'safeshell doctor'."
         )
 
-
-def _silence_logging() -> None:
-    """Keep library warnings out of the stderr that hosts show the assistant.
-
-    Without any handler, logging's last-resort handler prints warnings and
-    tracebacks to stderr; a NullHandler on the package logger prevents that.
-    """
-    import logging
-
-    package = logging.getLogger("safeshell")
-    if not package.handlers:
-        package.addHandler(logging.NullHandler())

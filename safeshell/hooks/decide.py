@@ -14,10 +14,10 @@ hook's environment); file and path actions become operations for
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Mapping
 
+from safeshell import logs
 from safeshell.decision import Decision, Verdict
 from safeshell.hooks import reasons
 from safeshell.hooks.model import HookDecision, ShellAction, ToolCall
@@ -25,7 +25,7 @@ from safeshell.hooks.translate import file_operations
 from safeshell.operations import Operation
 from safeshell.workspace import Workspace
 
-logger = logging.getLogger(__name__)
+logger = logs.get_logger(__name__)
 
 # Permission modes in which a human answers Claude Code's prompt. In
 # bypassPermissions, dontAsk and auto no human may be watching, so "ask"

@@ -8,11 +8,15 @@ into that host's answer (:class:`HookAnswer`: stdout, stderr, exit status).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING
 
 from safeshell.errors import SafeshellError
 from safeshell.operations import OperationKind
+from safeshell.records import Record
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 
 class HookBlock(SafeshellError):
@@ -23,32 +27,42 @@ class HookBlock(SafeshellError):
     """
 
 
-@dataclass(frozen=True)
-class ShellAction:
+# Records rather than dataclasses: the hook runs once per tool call, and
+# importing dataclasses would double its start-up (see safeshell.records).
+class ShellAction(Record):
     """A shell command the tool would run in ``cwd``."""
 
+    __slots__ = ("command",)
     command: str
 
+    def __init__(self, command: str) -> None:
+        self._init(command=command)
 
-@dataclass(frozen=True)
-class Edit:
+
+class Edit(Record):
     """One string replacement of an edit tool (Claude Code's Edit semantics)."""
 
+    __slots__ = ("old_string", "new_string", "replace_all")
     old_string: str
     new_string: str
-    replace_all: bool = False
+    replace_all: bool
+
+    def __init__(self, old_string: str, new_string: str, replace_all: bool = False) -> None:
+        self._init(old_string=old_string, new_string=new_string, replace_all=replace_all)
 
 
-@dataclass(frozen=True)
-class FileWriteAction:
+class FileWriteAction(Record):
     """A whole-file write; ``content`` is ``None`` when the tool does not say it."""
 
+    __slots__ = ("path", "content")
     path: str
     content: str | None
 
+    def __init__(self, path: str, content: str | None) -> None:
+        self._init(path=path, content=content)
 
-@dataclass(frozen=True)
-class FileEditAction:
+
+class FileEditAction(Record):
     """String replacements applied in order to the current content of ``path``.
 
     ``dialect`` names whose replacement semantics apply: ``"claude-code"``
@@ -56,25 +70,37 @@ class FileEditAction:
     ``expected_replacements`` occurrences, model-corrected when it misses).
     """
 
+    __slots__ = ("path", "edits", "dialect", "expected_replacements")
     path: str
     edits: tuple[Edit, ...]
-    dialect: str = "claude-code"
-    expected_replacements: int | None = None
+    dialect: str
+    expected_replacements: int | None
+
+    def __init__(
+        self,
+        path: str,
+        edits: tuple[Edit, ...],
+        dialect: str = "claude-code",
+        expected_replacements: int | None = None,
+    ) -> None:
+        self._init(path=path, edits=edits, dialect=dialect, expected_replacements=expected_replacements)
 
 
-@dataclass(frozen=True)
-class PathsAction:
+class PathsAction(Record):
     """Paths a tool names in its arguments, with what the tool may do to them."""
 
+    __slots__ = ("paths", "kind")
     paths: tuple[str, ...]
     kind: OperationKind
+
+    def __init__(self, paths: tuple[str, ...], kind: OperationKind) -> None:
+        self._init(paths=paths, kind=kind)
 
 
 Action = ShellAction | FileWriteAction | FileEditAction | PathsAction
 
 
-@dataclass(frozen=True)
-class ToolCall:
+class ToolCall(Record):
     """One tool call as the core decides on it.
 
     ``cwd`` is absolute; relative paths in actions resolve against it.
@@ -82,31 +108,52 @@ class ToolCall:
     ``default``, ``acceptEdits``, ``plan``, ``bypassPermissions``, ...).
     """
 
+    __slots__ = ("host", "tool", "cwd", "actions", "arguments", "permission_mode", "supports_ask")
     host: str
     tool: str
     cwd: str
     actions: tuple[Action, ...]
-    arguments: Mapping[str, Any] = field(default_factory=dict)
-    permission_mode: str | None = None
-    supports_ask: bool = False
+    arguments: Mapping[str, Any]
+    permission_mode: str | None
+    supports_ask: bool
+
+    def __init__(
+        self,
+        host: str,
+        tool: str,
+        cwd: str,
+        actions: tuple[Action, ...],
+        arguments: Mapping[str, Any] | None = None,
+        permission_mode: str | None = None,
+        supports_ask: bool = False,
+    ) -> None:
+        self._init(host=host, tool=tool, cwd=cwd, actions=actions,
+                   arguments={} if arguments is None else arguments,
+                   permission_mode=permission_mode, supports_ask=supports_ask)
 
 
-@dataclass(frozen=True)
-class HookDecision:
+class HookDecision(Record):
     """The core's answer: ``allow``, ``ask`` or ``deny``, with the reason text."""
 
+    __slots__ = ("action", "reason")
     action: str
-    reason: str = ""
+    reason: str
+
+    def __init__(self, action: str, reason: str = "") -> None:
+        self._init(action=action, reason=reason)
 
     @classmethod
-    def allow(cls) -> "HookDecision":
+    def allow(cls) -> HookDecision:
         return cls("allow")
 
 
-@dataclass(frozen=True)
-class HookAnswer:
+class HookAnswer(Record):
     """What the hook process writes and how it exits."""
 
+    __slots__ = ("stdout", "stderr", "exit_code")
     stdout: str
     stderr: str
     exit_code: int
+
+    def __init__(self, stdout: str, stderr: str, exit_code: int) -> None:
+        self._init(stdout=stdout, stderr=stderr, exit_code=exit_code)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 
-from safeshell.configdiff import ConfigSyntaxError, diff_config
 from safeshell.hooks.edits import apply_edits, apply_gemini_replace
 from safeshell.hooks.model import FileEditAction, FileWriteAction, HookBlock, PathsAction
 from safeshell.hooks.paths import resolve
@@ -44,6 +43,9 @@ def file_operations(
 
 
 def _config_change(action: FileWriteAction | FileEditAction, *, tool: str, path: str) -> Operation:
+    # Imported here: only edits of config.json need it, and it loads dataclasses.
+    from safeshell.configdiff import ConfigSyntaxError, diff_config
+
     current = _read_config(path)
 
     if isinstance(action, FileWriteAction):

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+
+from safeshell.records import Record
 
 SNAPSHOT_NAME = re.compile(r"snapshot-[A-Za-z0-9]+-[0-9]+-[A-Za-z0-9]+\.sh")
 CWD_FILE_NAME = re.compile(r"(claude-[A-Za-z0-9]+-cwd|cwd-[A-Za-z0-9_-]+)")
@@ -40,14 +41,19 @@ STDIN_SUFFIXES = (" \\< /dev/null", " < /dev/null", "")
 JOIN = " && "
 
 
-@dataclass(frozen=True)
-class Unwrapped:
+# A Record rather than a dataclass: `safeshell -c` unwraps every command a
+# host sends, and importing dataclasses would double its start-up.
+class Unwrapped(Record):
     """The model's command found inside a host's wrapper line."""
 
+    __slots__ = ("command", "host", "snapshot", "cwd_file")
     command: str
     host: str
     snapshot: str | None
     cwd_file: str
+
+    def __init__(self, command: str, host: str, snapshot: str | None, cwd_file: str) -> None:
+        self._init(command=command, host=host, snapshot=snapshot, cwd_file=cwd_file)
 
 
 def unwrap_host_command(line: str) -> Unwrapped | None:

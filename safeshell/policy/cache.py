@@ -14,21 +14,20 @@ The cache is JSON, never pickle, so a tampered cache cannot run code.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import os
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from policies import SCHEMA_FILE
-from safeshell import __version__
+from safeshell import __version__, logs
+from safeshell.digests import sha256_hex
 from safeshell.errors import PolicyError
 from safeshell.policy.model import COMPILED_FORMAT, Policy, compile_policy
 from safeshell.workspace import Workspace
 
-logger = logging.getLogger(__name__)
+logger = logs.get_logger(__name__)
 
 CACHE_NAME = "policy.json"
 
@@ -140,7 +139,7 @@ def _write_cache(workspace: Workspace, policy: Policy) -> None:
 def _digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return sha256_hex(handle.read())
     except OSError:
         return None
 

@@ -12,12 +12,12 @@ times as much as a NamedTuple at import.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 
 from safeshell.decision import Decision
+from safeshell.digests import sha256_hex
 from safeshell.operations import OperationKind
 
 # Bump when the meaning of a compiled document changes, so old caches are rebuilt.
@@ -121,7 +121,7 @@ class Policy(NamedTuple):
 def policy_version(document: Mapping[str, Any]) -> str:
     """Return the SHA-256 of the canonical JSON text of ``document``."""
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return sha256_hex(text.encode("ascii"))
 
 
 def compile_policy(

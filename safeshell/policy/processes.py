@@ -11,14 +11,14 @@ process.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 from typing import NamedTuple
 
+from safeshell import logs
 from safeshell.policy.model import ProcessSpec
 
-logger = logging.getLogger(__name__)
+logger = logs.get_logger(__name__)
 
 PROC = "/proc"
 

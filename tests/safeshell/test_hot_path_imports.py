@@ -1,0 +1,82 @@
+"""The guard's per-command entry points stay clear of slow-to-import modules.
+
+``safeshell check``, ``safeshell -c`` and ``safeshell hook`` start an
+interpreter for every command an assistant runs; each module below adds
+milliseconds to every one of them (``dataclasses`` pulls in ``inspect``,
+``logging`` pulls in ``traceback`` and ``threading``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safeshell.cli.init_cmd import create_layout
+
+SLOW_TO_IMPORT = ("dataclasses", "inspect", "logging", "argparse", "yaml", "jsonschema", "torch", "mcp")
+TIME_LIMIT_S = 60.0
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = (tmp_path / "ws").resolve()
+    create_layout(root)
+    return root
+
+
+@pytest.fixture
+def env(tmp_path: Path, isolated_config_home: Path, workspace: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(isolated_config_home),
+            "SAFESHELL_WORKSPACE": str(workspace)}
+
+
+def imported(argv: list[str], *, env: dict[str, str], cwd: Path, stdin: bytes = b"") -> set[str]:
+    """Run ``argv`` under ``-X importtime`` twice (the first run caches the policy); return the modules."""
+    command = [sys.executable, "-X", "importtime", *argv]
+    for _ in range(2):
+        result = subprocess.run(command, input=stdin, capture_output=True, env=env, cwd=cwd, timeout=TIME_LIMIT_S)
+    assert result.returncode == 0, result.stderr.decode()
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_check_allow_imports_nothing_slow(workspace: Path, env: dict[str, str]) -> None:
+    modules = imported(["-m", "safeshell.cli.main", "check", "--", "ls -la"], env=env, cwd=workspace)
+    assert "safeshell.guard" in modules
+    assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
+
+
+def test_guarded_run_imports_nothing_slow(workspace: Path, env: dict[str, str]) -> None:
+    modules = imported(["-m", "safeshell.cli.main", "-c", "true"], env=env, cwd=workspace)
+    assert "safeshell.guard" in modules
+    assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
+
+
+def test_hook_allow_imports_nothing_slow(workspace: Path, env: dict[str, str]) -> None:
+    payload = json.dumps({
+        "session_id": "s", "transcript_path": "/dev/null", "cwd": str(workspace),
+        "hook_event_name": "PreToolUse", "tool_name": "Read",
+        "tool_input": {"file_path": str(workspace / "config.json")}, "tool_use_id": "t",
+    }).encode()
+    argv = ["-m", "safeshell.cli.main", "hook", "claude-code", "--workspace", str(workspace)]
+    modules = imported(argv, env=env, cwd=workspace, stdin=payload)
+    assert "safeshell.guard" in modules
+    assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
+
+
+def test_site_start_up_loads_no_import_finder() -> None:
+    """The editable install is a path entry in a .pth file, not a finder module."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"],
+                            capture_output=True, text=True, timeout=TIME_LIMIT_S)
+    finders = [line for line in result.stderr.splitlines() if "__editable__" in line and "finder" in line]
+    assert finders == []
