@@ -140,7 +140,8 @@ class Daemon:
                             action, stale.requested_at or "an unknown time")
                 control.clear(self.workspace, action)
         for entry in self.queue.running():
-            self.queue.requeue_at_head(entry.id, error="interrupted: the daemon exited while the job ran")
+            self.queue.requeue_at_head(entry.id, error="interrupted: the daemon exited while the job ran",
+                                       interrupted=True)
             logger.warning("job %d was interrupted by the previous daemon's exit; it resumes from its last "
                            "complete checkpoint", entry.id)
         shutil.rmtree(self.workspace.state_dir / "tmp", ignore_errors=True)
@@ -248,7 +249,7 @@ class Daemon:
     def _hold(self, error: SafeshellError) -> bool:
         """Record a workspace-wide problem; return True when the daemon should exit (``once``)."""
         logger.error("queue held: %s", error)
-        self._set_status("error", last_error=str(error), job=None)
+        self._set_status("error", last_error=str(error), job=None, queue_length=self.queue.length())
         if self.once:
             return True
         self._wait(RETRY_INTERVAL_S, watch=True)

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS trainer_queue (
     records INTEGER NOT NULL,
     size INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
+    interruptions INTEGER NOT NULL DEFAULT 0,
     parent_version TEXT,
     version TEXT,
     error TEXT
@@ -67,6 +68,7 @@ class QueueEntry:
     records: int
     size: int
     attempts: int
+    interruptions: int
     head: bool
     parent_version: str | None
     version: str | None
@@ -99,6 +101,10 @@ class Queue:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._connection = statedb.connect(workspace.state_db, SCHEMA)
+        columns = {row["name"] for row in self._connection.execute("PRAGMA table_info(trainer_queue)")}
+        if "interruptions" not in columns:  # a table created before the column existed
+            self._connection.execute(
+                "ALTER TABLE trainer_queue ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._connection.close()
@@ -215,12 +221,13 @@ class Queue:
                 (parent_version, utc_now(), entry_id))
         return self.get(entry_id)
 
-    def requeue_at_head(self, entry_id: int, *, error: str | None = None) -> QueueEntry:
-        """Return an entry to the head of the queue (stopped, paused or interrupted)."""
+    def requeue_at_head(self, entry_id: int, *, error: str | None = None, interrupted: bool = False) -> QueueEntry:
+        """Return an entry to the head of the queue (stopped, paused or ``interrupted`` by a crash)."""
         with self._transaction() as connection:
             connection.execute(
-                "UPDATE trainer_queue SET state = 'queued', head = 1, error = ?, updated_at = ? WHERE id = ?",
-                (error, utc_now(), entry_id))
+                "UPDATE trainer_queue SET state = 'queued', head = 1, error = ?, updated_at = ?, "
+                "interruptions = interruptions + ? WHERE id = ?",
+                (error, utc_now(), int(interrupted), entry_id))
         return self.get(entry_id)
 
     def finish(self, entry_id: int, state: str, *, file: Path | None = None, version: str | None = None,
@@ -261,5 +268,6 @@ def _entry(row: sqlite3.Row) -> QueueEntry:
         id=row["id"], file=row["file"], priority=row["priority"], state=row["state"],
         added_at=row["added_at"], updated_at=row["updated_at"], digest=row["digest"],
         lines=row["lines"], records=row["records"], size=row["size"], attempts=row["attempts"],
+        interruptions=row["interruptions"],
         head=bool(row["head"]), parent_version=row["parent_version"], version=row["version"],
         error=row["error"])

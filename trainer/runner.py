@@ -26,8 +26,8 @@ from trainer.queue import Queue, QueueEntry, move_file
 
 logger = logging.getLogger(__name__)
 
-# An interrupted job (killed, crashed without a result) is retried this many times in all.
-MAX_ATTEMPTS = 3
+# A job interrupted this many times (killed, or crashed without a result) fails instead of resuming again.
+MAX_INTERRUPTIONS = 3
 # How long to wait for an orphaned job process of a previous daemon to save and exit.
 ORPHAN_WAIT_S = 600.0
 
@@ -144,13 +144,12 @@ class JobRunner:
         return RunOutcome("failed", error=error)
 
     def _interrupted(self, entry: QueueEntry, error: str) -> RunOutcome:
-        current = self.queue.get(entry.id)
-        if current.attempts >= MAX_ATTEMPTS:
-            self.queue.finish(entry.id, "failed", error=f"{error}; gave up after {current.attempts} attempts")
-            logger.error("job %d failed: %s; gave up after %d attempts (file left at %s)", entry.id, error,
-                         current.attempts, entry.file)
+        current = self.queue.requeue_at_head(entry.id, error=error, interrupted=True)
+        if current.interruptions >= MAX_INTERRUPTIONS:
+            self.queue.finish(entry.id, "failed", error=f"{error}; gave up after {current.interruptions} interruptions")
+            logger.error("job %d failed: %s; gave up after %d interruptions (file left at %s)", entry.id, error,
+                         current.interruptions, entry.file)
             return RunOutcome("failed", error=error)
-        self.queue.requeue_at_head(entry.id, error=error)
         logger.warning("job %d interrupted: %s; it resumes from its last complete checkpoint", entry.id, error)
         return RunOutcome("interrupted", error=error)
 
