@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 from safeshell.cli import exit_codes
+from safeshell.shell.inline_token import split_inline_token
 
 if TYPE_CHECKING:
     from safeshell.approvals import ApprovalRequest, TokenCheck
@@ -33,7 +34,8 @@ audit log, and, when it requires approval, open an approval request.
   --cwd DIR         the directory the command would run in (default: the current one)
   --json            print one JSON object: decision, rule, message, operations,
                     matches, request_id, policy_version
-  --approval TOKEN  also report whether TOKEN would be accepted (nothing is consumed)
+  --approval TOKEN  also report whether TOKEN would be accepted (nothing is consumed);
+                    a leading 'SAFESHELL_APPROVAL_TOKEN=TOKEN' in COMMAND counts as one
 
 exit status:
   0    allow
@@ -114,6 +116,11 @@ def parse_args(argv: list[str], *, usage: str = USAGE) -> CheckArgs | None:
         command = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     if command is None:
         raise UsageError("missing command: put it after '--', e.g. safeshell check -- rm -rf current_model")
+    # A leading SAFESHELL_APPROVAL_TOKEN=TOKEN is checked as the token, as 'safeshell -c' redeems it.
+    inline = split_inline_token(command)
+    if inline is not None:
+        approval = approval or inline[0]
+        command = inline[1]
     return CheckArgs(command=command, workspace=workspace, cwd=cwd, json=as_json, approval=approval)
 
 

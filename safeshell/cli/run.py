@@ -27,6 +27,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from safeshell.cli import exit_codes
+from safeshell.shell.inline_token import split_inline_token
 
 if TYPE_CHECKING:
     from safeshell.decision import Verdict
@@ -42,7 +43,9 @@ Check a command against the workspace policy, then run it: COMMAND with
 bash (as 'bash -c COMMAND ARG0 ARGS...' does), or PROGRAM directly.
 
   --approval TOKEN  the approval token that 'safeshell approve ID' printed
-                    (default: $SAFESHELL_APPROVAL_TOKEN); valid once
+                    (default: a leading 'SAFESHELL_APPROVAL_TOKEN=TOKEN'
+                    assignment in COMMAND, then $SAFESHELL_APPROVAL_TOKEN);
+                    valid once
   --workspace DIR   the workspace (default: $SAFESHELL_WORKSPACE, then the
                     nearest parent of the current directory with safeshell.yaml)
 
@@ -105,8 +108,18 @@ def parse_args(argv: list[str]) -> RunArgs | None:
                                command=shlex.join(["bash", "-c", text, *positional]),
                                workspace=workspace, approval=approval)
             command, sourced = _host_command(text)
+            line = text if command != text else None
+            inline = split_inline_token(command)
+            if inline is not None:
+                # The policy and the approval see the command without the
+                # assignment: the human approved it that way.
+                # NOTE: inside a host's wrapper line the assignment still runs,
+                # putting the (by then spent) token in the first program's environment.
+                approval = approval or inline[0]
+                text = text if line is not None else inline[1]
+                command = inline[1]
             return RunArgs(argv=["bash", "-c", text], command=command, workspace=workspace, approval=approval,
-                           sourced=sourced, line=text if command != text else None)
+                           sourced=sourced, line=line)
         if argument == "--":
             program = argv[index + 1:]
             if not program:

@@ -23,6 +23,7 @@ from safeshell.hooks import reasons
 from safeshell.hooks.model import HookDecision, ShellAction, ToolCall
 from safeshell.hooks.translate import file_operations
 from safeshell.operations import Operation
+from safeshell.shell.inline_token import TOKEN_VARIABLE, split_inline_token
 from safeshell.workspace import Workspace
 
 logger = logs.get_logger(__name__)
@@ -39,6 +40,12 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
 
     policy = guard.load_policy(workspace)
     shell = next((action for action in call.actions if isinstance(action, ShellAction)), None)
+    token = None
+    inline = split_inline_token(shell.command) if shell is not None else None
+    if inline is not None:
+        # 'SAFESHELL_APPROVAL_TOKEN=T COMMAND' reruns an approved COMMAND: the
+        # policy and the approval see COMMAND, as 'safeshell -c' does.
+        token, shell = inline[0], ShellAction(inline[1])
 
     verdicts: list[Verdict] = []
     if shell is not None:
@@ -56,6 +63,11 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     logger.debug("hook %s %s: %s", call.host, call.tool, verdict.decision.label)
     if verdict.decision == Decision.ALLOW:
         return HookDecision.allow()
+    token_problem = None
+    if token is not None and shell is not None and verdict.decision == Decision.REQUIRE_APPROVAL:
+        token_problem = _check_inline_token(call, workspace, env, shell, verdict, token)
+        if token_problem is None:
+            return HookDecision.allow()  # 'safeshell -c' redeems the token when it runs
 
     _audit(workspace, call, verdict, shell)
     if verdict.decision == Decision.DENY:
@@ -64,6 +76,8 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     if _may_ask(call, verdict, policy, env):
         return HookDecision("ask", reasons.ask_text(verdict, tool=call.tool))
     text = reasons.describe_verdict(verdict, tool=call.tool)
+    if token_problem is not None:
+        text += "\n" + token_problem
     if shell is None:
         return HookDecision("deny", text + "\n" + reasons.NON_SHELL_APPROVAL)
 
@@ -73,12 +87,37 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     # token the human grants is valid for the rerun.
     subject = approvals.shell_subject(workspace, shell.command, call.cwd, verdict)
     request = approvals.ensure_request(workspace, subject, verdict)
-    rerun = approvals.run_command_template(request, token="<token>")
-    # NOTE: through the safeshell shell prefix the nested approved run is
-    # rejected by the outer safeshell -c, so the user reruns the command.
-    user_reruns = call.tool == "Bash" and shell_prefix_is_safeshell(env)
-    steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun, user_reruns=user_reruns)
+    # Through the safeshell shell prefix a nested 'safeshell --approval' is
+    # rejected by the outer safeshell -c; a leading assignment carries the token.
+    prefixed = call.tool == "Bash" and shell_prefix_is_safeshell(env)
+    if prefixed:
+        rerun = f"{TOKEN_VARIABLE}=<token> {shell.command}"
+    else:
+        rerun = approvals.run_command_template(request, token="<token>")
+    steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun, prefixed=prefixed)
     return HookDecision("deny", text + "\n" + steps)
+
+
+def _check_inline_token(
+    call: ToolCall, workspace: Workspace, env: Mapping[str, str], shell: ShellAction, verdict: Verdict, token: str
+) -> str | None:
+    """Return None when ``token`` approves ``shell`` for the prefix to redeem, else why not.
+
+    Only through the safeshell shell prefix: there 'safeshell -c' redeems the
+    token (once, with an undo snapshot) before the command runs. Elsewhere
+    the command would run without safeshell, so the token is not honoured.
+    """
+    if not (call.tool == "Bash" and shell_prefix_is_safeshell(env)):
+        return (f"The {TOKEN_VARIABLE} assignment is honoured only when the shell runs through "
+                "safeshell (CLAUDE_CODE_SHELL_PREFIX); rerun as shown below.")
+    from safeshell import approvals
+
+    subject = approvals.shell_subject(workspace, shell.command, call.cwd, verdict)
+    check = approvals.check_token(workspace, subject, verdict, token)
+    if check.ok:
+        return None
+    hint = f" ({check.hint})" if check.hint else ""
+    return f"The approval token was not accepted: {check.message}{hint}."
 
 
 def shell_prefix_is_safeshell(env: Mapping[str, str]) -> bool:

@@ -35,22 +35,22 @@ def describe_verdict(verdict: Verdict, *, tool: str) -> str:
     return "\n".join(lines)
 
 
-def shell_approval_steps(request_id: str, grant_command: str, rerun: str, *, user_reruns: bool = False) -> str:
+def shell_approval_steps(request_id: str, grant_command: str, rerun: str, *, prefixed: bool = False) -> str:
     """Tell the assistant how a human approves a shell command and how to rerun it.
 
     ``rerun`` is the command line to run with the token, ``<token>`` standing
-    for the token the human hands over. ``user_reruns`` says the assistant's
-    own shell cannot rerun it (the safeshell shell prefix rejects the nested
-    run), so the user runs it too.
+    for the token the human hands over. ``prefixed`` says the assistant's
+    shell runs through ``safeshell -c`` (the shell prefix), where the rerun
+    carries the token as a leading ``SAFESHELL_APPROVAL_TOKEN=`` assignment.
     """
-    if user_reruns:
+    if prefixed:
         return (
-            f"To run it anyway, a human must approve request {request_id}. Ask the user to run, "
-            "in their own terminal:\n"
+            f"To run it anyway, a human must approve request {request_id}. Ask the user to run\n"
             f"  {grant_command}\n"
-            f"  {rerun}\n"
-            "with the token the first command prints. Never run 'safeshell approve' yourself and "
-            "never read the approval key."
+            "in their own terminal. Never run 'safeshell approve' yourself and never read the approval key. "
+            "The user gives you the token it prints; then rerun the same command, from the same directory, "
+            "prefixed by the token assignment:\n"
+            f"  {rerun}"
         )
     return (
         f"To run it anyway, a human must approve request {request_id}. Ask the user to run\n"

@@ -46,11 +46,12 @@ def test_shell_prefix_turns_ask_into_request(workspace: Workspace, sample) -> No
     request = re.search(r"approve request ([0-9a-f]+)\.", reason)
     assert request is not None
     assert reason.endswith(
-        f"Ask the user to run, in their own terminal:\n"
+        f"Ask the user to run\n"
         f"  safeshell approve {request.group(1)} --workspace {workspace.root}\n"
-        f"  cd {workspace.root} && safeshell --approval <token> -c 'rm -rf current_model'\n"
-        "with the token the first command prints. Never run 'safeshell approve' yourself and "
-        "never read the approval key."
+        "in their own terminal. Never run 'safeshell approve' yourself and never read the approval key. "
+        "The user gives you the token it prints; then rerun the same command, from the same directory, "
+        "prefixed by the token assignment:\n"
+        "  SAFESHELL_APPROVAL_TOKEN=<token> rm -rf current_model"
     )
 
 

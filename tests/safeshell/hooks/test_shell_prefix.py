@@ -117,10 +117,10 @@ def test_hook_request_token_accepted_by_run(workspace: Workspace, venv_bin: Path
 
 def test_approved_rerun_through_prefix_rejected(workspace: Workspace, venv_bin: Path, snapshot: Path,
                                                 tmp_path: Path, hook_process, sample) -> None:
-    """Known gap: through the shell prefix, the outer safeshell -c analyses the nested
+    """Through the shell prefix, the outer safeshell -c analyses the nested
     'safeshell --approval TOKEN -c COMMAND' like 'bash -c' and rejects it without a
-    token of its own, so an approved command cannot be rerun from the assistant's
-    Bash tool while CLAUDE_CODE_SHELL_PREFIX is set; the user reruns it instead."""
+    token of its own; the rerun carries the token as a leading
+    SAFESHELL_APPROVAL_TOKEN=TOKEN assignment instead (test_token_rerun.py)."""
     token = grant(workspace, hook_request(workspace, hook_process, sample))
     command = f"cd {workspace.root} && safeshell --approval {token} -c \"rm -rf current_model\""
     result = run_prefixed(venv_bin, workspace, claude_line(command, snapshot, tmp_path / "claude-5e6f-cwd"))
