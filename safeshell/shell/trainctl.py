@@ -108,6 +108,11 @@ def run(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) ->
     for kind, path in touched:
         if kind is not None:
             ctx.emit(kind, (path,), source=source)
+    if (command, action) == ("config", "set"):
+        # Decided key by key, as config_update is; a key with no static value may be any key.
+        key = arguments.get("key")
+        ctx.emit(K.CONFIG_CHANGE, tuple(path for _, path in touched), source=source,
+                 resolved=key is not None, detail={"changed_keys": [key] if key is not None else []})
 
 
 def module_args(args: list[Arg]) -> list[Arg] | None:

@@ -168,3 +168,17 @@ def test_dynamic_backup_id_still_needs_approval(workspace: Workspace) -> None:
 
     assert verdict.decision is Decision.REQUIRE_APPROVAL
     assert [match.rule for match in verdict.matches] == ["tool:backup_delete"]
+
+
+@pytest.mark.parametrize(
+    ("command", "decision"),
+    [
+        ("trainctl config set logging_steps 5", Decision.ALLOW),
+        ("trainctl config set learning_rate 0.5", Decision.REQUIRE_APPROVAL),
+        ('trainctl config set "$KEY" 0.5', Decision.REQUIRE_APPROVAL),
+    ],
+)
+def test_config_set_decided_key_by_key(command: str, decision: Decision, workspace: Workspace) -> None:
+    verdict = check_command(command, workspace=workspace, cwd=str(workspace.root), env=_env(workspace))
+
+    assert verdict.decision is decision, verdict.to_dict()
