@@ -125,6 +125,12 @@ def bench_processes(root: Path, env: dict[str, str], rounds: int) -> dict[str, d
     variants = {
         "python3 -I -S -c pass": [python3, "-I", "-S", "-c", "pass"],
         "bash -c true": [bash, "-c", "true"],
+        # The floor of any console script: the venv's interpreter with site.
+        "venv python -c pass (site)": [sys.executable, "-c", "pass"],
+        # The floor of the guard as built: the standard modules its records and
+        # workspace paths need (typing for NamedTuple, pathlib for Workspace).
+        "venv python: import re json shlex fcntl pathlib typing": [
+            sys.executable, "-c", "import re, json, shlex, fcntl, pathlib, typing"],
         "safeshell check -- ls -la": [safeshell, "check", "--", "ls -la"],
         "safeshell check -- rm -rf current_model": [safeshell, "check", "--", "rm -rf current_model"],
         "safeshell -c true": [safeshell, "-c", "true"],

@@ -1,9 +1,9 @@
 """The guard's per-command entry points stay clear of slow-to-import modules.
 
 ``safeshell check``, ``safeshell -c`` and ``safeshell hook`` start an
-interpreter for every command an assistant runs; each module below adds
-milliseconds to every one of them (``dataclasses`` pulls in ``inspect``,
-``logging`` pulls in ``traceback`` and ``threading``).
+interpreter for every command an assistant runs. Each module listed here adds
+milliseconds to every one of them: ``dataclasses`` pulls in ``inspect``, and
+``logging`` pulls in ``traceback`` and ``threading``.
 """
 
 from __future__ import annotations
