@@ -261,13 +261,20 @@ async def assistant_session(scenario: Scenario, record: StepRecord) -> None:
 
 async def call(client: Any, tool: str, arguments: dict[str, Any], *, expect_error: bool = False) -> dict[str, Any]:
     result = await client.call_tool(tool, arguments)
+    # Successful calls carry structured content; rejections carry their body
+    # as a JSON text block after the human-readable one.
     body = result.structured_content or {}
-    if not body and result.content:
-        text = getattr(result.content[0], "text", "")
+    for block in reversed(result.content if not body else []):
+        text = getattr(block, "text", "")
         try:
-            body = json.loads(text)
+            parsed = json.loads(text)
         except ValueError:
-            body = {"message": text}
+            continue
+        if isinstance(parsed, dict):
+            body = parsed
+            break
+    if not body and result.content:
+        body = {"message": getattr(result.content[0], "text", "")}
     if bool(result.is_error) != expect_error:
         raise ScenarioError(f"{tool}({arguments!r}) returned isError={result.is_error}: {body!r}")
     return body
