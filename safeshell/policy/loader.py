@@ -108,13 +108,22 @@ def _validate(policy_file: PolicyFile, validator: Any) -> None:
     if errors:
         first = errors[0]
         path = _error_path(first)
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        message = _describe(first)
+        if len(errors) > 1:
+            # Listing every problem lets the user fix the file in one edit.
+            message += f"\n{len(errors) - 1} more problem(s):"
+            for error in errors[1:]:
+                other = _error_path(error)
+                line = policy_file.line_of(other)
+                where = f"line {line}" if line is not None else "file"
+                key = dotted_path(other)
+                message += f"\n  {where}: " + (f"key {key!r}: " if key else "") + _describe(error)
         raise PolicyError(
-            f"{_describe(first)}{more}",
+            message,
             file=str(policy_file.path),
             line=policy_file.line_of(path),
             key=dotted_path(path) or None,
-            hint="see policies/schema.json for the allowed keys; 'safeshell policy validate' rechecks",
+            hint=f"the allowed keys are in {str(SCHEMA_FILE)!r}; 'safeshell policy validate' rechecks",
         )
 
     seen: dict[str, int] = {}
