@@ -64,15 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0]
     if name in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[name][0])
-        return module.main(args[1:])
+        try:
+            return module.main(args[1:])
+        except SystemExit as exc:
+            # argparse exits with 2 on invalid arguments; --help documents 64.
+            if exc.code == 2:
+                return exit_codes.USAGE
+            raise
     # Everything else is a command to run: -c, --, or options such as
     # --approval/--workspace in front of them.
     if name.startswith("-"):
         module = importlib.import_module(RUN_MODULE)
         return module.main(args)
 
+    import difflib  # imported here so that valid commands start without it
+
+    close = difflib.get_close_matches(name, list(SUBCOMMANDS), n=1)
+    suggestion = f"did you mean 'safeshell {close[0]}'? " if close else ""
     print(
-        f"safeshell: unknown subcommand {name!r}; to run a program use 'safeshell -- {name} ...'",
+        f"safeshell: unknown subcommand {name!r}; {suggestion}"
+        f"to run a program use 'safeshell -- {name} ...', and 'safeshell --help' lists the subcommands",
         file=sys.stderr,
     )
     return exit_codes.USAGE

@@ -54,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 64
     name = args[0]
     if name not in SUBCOMMANDS:
-        print(f"trainctl: unknown subcommand {name!r}; run 'trainctl --help' for the list", file=sys.stderr)
+        import difflib  # imported here so that valid commands start without it
+
+        close = difflib.get_close_matches(name, list(SUBCOMMANDS), n=1)
+        suggestion = f"did you mean 'trainctl {close[0]}'? " if close else ""
+        print(
+            f"trainctl: unknown subcommand {name!r}; {suggestion}run 'trainctl --help' for the list",
+            file=sys.stderr,
+        )
         return 64
     module = importlib.import_module(SUBCOMMANDS[name][0])
     if name in SHARED_MODULE_COMMANDS:
