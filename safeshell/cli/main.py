@@ -9,6 +9,7 @@ command and must start in tens of milliseconds. Each subcommand module has
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from safeshell.cli import exit_codes
@@ -51,7 +52,18 @@ def format_usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader of stdout (head, grep -q) exited early: end quietly
+        # instead of printing a traceback, and keep the interpreter's final
+        # flush from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(format_usage())
         return exit_codes.OK if args else exit_codes.USAGE

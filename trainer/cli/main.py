@@ -8,6 +8,7 @@ module has ``main(argv: list[str]) -> int``.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # name -> (module, one-line summary); the order is the order of --help.
@@ -48,7 +49,18 @@ def format_usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader of stdout (head, grep -q) exited early: end quietly
+        # instead of printing a traceback, and keep the interpreter's final
+        # flush from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(format_usage())
         return 0 if args else 64

@@ -1,11 +1,16 @@
-"""The `safeshell` and `trainctl` entry points on mistyped or missing arguments."""
+"""The `safeshell` and `trainctl` entry points on mistyped arguments and closed pipes."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from safeshell.cli import exit_codes
 from safeshell.cli import main as safeshell_main
+from safeshell.cli.init_cmd import create_layout
 from trainer.cli import main as trainctl_main
 
 
@@ -37,3 +42,21 @@ def test_trainctl_typo_suggests_subcommand(capsys: pytest.CaptureFixture[str]) -
     error = capsys.readouterr().err
     assert status == exit_codes.USAGE
     assert "did you mean 'trainctl status'?" in error
+
+
+def test_closed_stdout_pipe_no_traceback(tmp_path: Path) -> None:
+    root = (tmp_path / "ws").resolve()
+    create_layout(root)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "safeshell.cli.main", "policy", "show", "--workspace", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    # Closing the read end before the first write is what 'safeshell ... | head -0' does.
+    process.stdout.close()
+    _, error = process.communicate(timeout=120)
+    assert "Traceback" not in error
+    assert "BrokenPipeError" not in error
+    assert process.returncode == 1
