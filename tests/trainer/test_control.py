@@ -6,6 +6,7 @@ import json
 import os
 
 from safeshell.workspace import Workspace
+from tests.trainer.conftest import trainctl
 from trainer import control
 from trainer.status import MAX_HISTORY, read_status, write_status, empty_status
 
@@ -75,3 +76,11 @@ def test_loss_history_bounded(workspace: Workspace) -> None:
     history = read_status(workspace)["loss_history"]
     assert len(history) <= MAX_HISTORY
     assert history[-1] == [MAX_HISTORY * 3 - 1, 1.0]
+
+
+def test_stop_wait_without_daemon_says_so(workspace: Workspace) -> None:
+    result = trainctl(workspace, "stop", "--wait", "--timeout", "30")
+    assert result.returncode == 1
+    assert "no training daemon is running" in result.stderr
+    assert "discards it" in result.stderr
+    assert "within 30 s" not in result.stderr

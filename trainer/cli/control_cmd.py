@@ -8,6 +8,7 @@ import sys
 from safeshell.cli import exit_codes
 from trainer import control
 from trainer.cli.common import new_parser, run_command, workspace_from
+from trainer.status import pid_alive, read_status
 
 DESCRIPTIONS = {
     "stop": "Stop training at the next optimizer step with a resumable checkpoint; the daemon exits and the "
@@ -38,6 +39,14 @@ def _run(action: str, args: argparse.Namespace) -> int:
     if control.wait_for_ack(workspace, action, args.timeout, request_id=request.request_id):
         print(f"{action} acknowledged")
         return exit_codes.OK
-    print(f"trainctl {action}: not acknowledged within {args.timeout:g} s, or no daemon is running; the request "
-          "stays in control/ and applies when the daemon reaches it (see 'trainctl status')", file=sys.stderr)
+    if not pid_alive(read_status(workspace).get("daemon_pid")):
+        # A daemon started later discards stop, skip and resume requests made
+        # before it started, but keeps a pause (see Daemon._recover).
+        later = ("keeps it and holds the queue until 'trainctl resume'" if action == "pause"
+                 else "discards it")
+        print(f"trainctl {action}: no training daemon is running in {str(workspace.root)!r}, so nothing "
+              f"acknowledged the request; a daemon started later {later}", file=sys.stderr)
+        return exit_codes.ERROR
+    print(f"trainctl {action}: the daemon did not acknowledge within {args.timeout:g} s; the request stays in "
+          "control/ and applies when the daemon reaches it (see 'trainctl status')", file=sys.stderr)
     return exit_codes.ERROR
