@@ -3,7 +3,7 @@
 A file is taken only when its size and modification time are the same in two
 consecutive scans and no process holds an ``flock`` on it, so a file still
 being copied is left alone. Dotfiles and ``*.part``, ``*.tmp`` and
-``*.partial`` names are never taken; other non-``.jsonl`` names are ignored.
+``*.partial`` names are never taken; other non-``.jsonl`` names are ignored with one logged warning each.
 An invalid file moves to ``inbox/rejected/`` beside ``NAME.reason.txt``.
 """
 
@@ -53,6 +53,8 @@ class Inbox:
         self.workspace = workspace
         self.queue = queue
         self._signatures: dict[str, tuple[int, int]] = {}
+        # Names already reported as ignored, so each one is logged once per daemon.
+        self._reported_ignored: set[str] = set()
 
     def candidates(self) -> list[Path]:
         inbox = self.workspace.inbox
@@ -61,11 +63,21 @@ class Inbox:
         found = []
         for entry in os.scandir(inbox):
             name = entry.name
-            if name.startswith(".") or name.endswith(IN_PROGRESS_SUFFIXES) or not name.endswith(".jsonl"):
+            if name.startswith(".") or name.endswith(IN_PROGRESS_SUFFIXES):
+                continue
+            if not name.endswith(".jsonl"):
+                self._report_ignored(entry)
                 continue
             if entry.is_file(follow_symlinks=False):
                 found.append(Path(entry.path))
         return sorted(found)
+
+    def _report_ignored(self, entry: os.DirEntry[str]) -> None:
+        if entry.name in self._reported_ignored or not entry.is_file(follow_symlinks=False):
+            return
+        self._reported_ignored.add(entry.name)
+        logger.warning("ignoring inbox/%s: only *.jsonl files are queued; rename it to %s.jsonl if it is "
+                       "JSON Lines", entry.name, entry.name.rsplit(".", 1)[0])
 
     def scan(self) -> ScanReport:
         report = ScanReport()

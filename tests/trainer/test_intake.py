@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+
+import pytest
 
 from safeshell.workspace import Workspace
 from trainer.intake import Inbox
@@ -33,6 +36,19 @@ def test_partial_and_hidden_names_ignored(workspace: Workspace) -> None:
     report = inbox.scan()
     assert report.queued == [] and report.unsettled == 0
     assert (workspace.inbox / "a.jsonl.part").exists()
+
+
+def test_other_extension_logged_once(workspace: Workspace, caplog: pytest.LogCaptureFixture) -> None:
+    inbox = Inbox(workspace, Queue(workspace))
+    (workspace.inbox / "chat.json").write_text(json.dumps({"text": "x"}) + "\n")
+    (workspace.inbox / "a.jsonl.part").write_text(json.dumps({"text": "x"}) + "\n")
+    with caplog.at_level(logging.WARNING, logger="trainer.intake"):
+        inbox.scan()
+        inbox.scan()
+    warnings = [record.getMessage() for record in caplog.records]
+    assert warnings == ["ignoring inbox/chat.json: only *.jsonl files are queued; rename it to chat.jsonl "
+                        "if it is JSON Lines"]
+    assert (workspace.inbox / "chat.json").exists()
 
 
 def test_locked_file_waits_for_writer(workspace: Workspace) -> None:
