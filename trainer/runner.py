@@ -179,8 +179,10 @@ class JobRunner:
         moved = move_file(Path(entry.file), self.workspace.inbox / "done")
         self.queue.finish(entry.id, "done", file=moved, version=version.id)
         _remove_complete_checkpoints(spec)
+        # final_loss is None when no loss was logged, e.g. fewer steps than logging_steps.
+        loss = f"{result.final_loss:.4f}" if result.final_loss is not None else "not logged"
         logger.info("job %d completed: %s is current (%d steps, final loss %s); %s moved to %s", entry.id,
-                    version.id, result.steps, result.final_loss, entry.name, moved)
+                    version.id, result.steps, loss, entry.name, moved)
         return RunOutcome("completed", version=version.id)
 
     def _wait_for_orphan(self, lock_path: Path) -> None:
