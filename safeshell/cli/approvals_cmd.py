@@ -46,6 +46,10 @@ def main(argv: list[str]) -> int:
 
     try:
         workspace = find_workspace(args.workspace)
+    except SafeshellError as exc:
+        print(f"safeshell approvals: {exc}", file=sys.stderr)
+        return exit_codes.CONFIG
+    try:
         if args.action == "list":
             requests = approvals.list_requests(workspace, include_closed=args.all)
             if args.json:
