@@ -230,7 +230,8 @@ async def assistant_session(scenario: Scenario, record: StepRecord) -> None:
 
     server = StdioServerParameters(
         command=str(BIN / "safeshell-mcp"),
-        args=["--workspace", str(scenario.workspace)],
+        # WARNING keeps the server's start-up lines out of the scenario's output.
+        args=["--workspace", str(scenario.workspace), "--log-level", "WARNING"],
         env={"XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", "")},
     )
     async with Client(server) as client:
@@ -331,7 +332,8 @@ async def run_with_token(scenario: Scenario, record: StepRecord) -> None:
     before_versions = [version["id"] for version in list_versions(scenario)]
     server = StdioServerParameters(
         command=str(BIN / "safeshell-mcp"),
-        args=["--workspace", str(scenario.workspace)],
+        # WARNING keeps the server's start-up lines out of the scenario's output.
+        args=["--workspace", str(scenario.workspace), "--log-level", "WARNING"],
         env={"XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", "")},
     )
     async with Client(server) as client:
@@ -346,7 +348,8 @@ async def run_with_token(scenario: Scenario, record: StepRecord) -> None:
     after_versions = [version["id"] for version in list_versions(scenario)]
     record.facts["versions_before"] = before_versions
     record.facts["versions_after"] = after_versions
-    print(f"     the delete ran; pre-operation snapshot recorded: {snapshot!r}")
+    print(f"     the delete ran (exit status {record.facts['exit_status']}); snapshot "
+          f"{snapshot.get('snapshot')!r} recorded current_model/ as {snapshot.get('model_version')!r} first")
 
 
 def find_snapshot_event(workspace: Path) -> dict[str, Any]:
@@ -381,7 +384,8 @@ def rollback(scenario: Scenario, record: StepRecord) -> None:
 
 def stop_daemon(scenario: Scenario, record: StepRecord) -> None:
     result = run([str(BIN / "trainctl"), "stop", "--wait", "--timeout", "60"], workspace=scenario.workspace)
-    print(f"     {result.stdout.strip()}")
+    for line in result.stdout.strip().splitlines():
+        print(f"     {line}")
     if scenario.daemon is None:
         raise ScenarioError("no daemon was started")
     try:
