@@ -339,7 +339,9 @@ async def run_with_token(scenario: Scenario, record: StepRecord) -> None:
     async with Client(server) as client:
         result = await call(client, "run_command",
                             {"command": "rm -rf current_model", "approval_token": scenario.facts["token"]})
-    record.facts["exit_status"] = result.get("exit_status", result.get("returncode"))
+    record.facts["exit_status"] = result.get("exit_code")
+    if result.get("exit_code") != 0:
+        raise ScenarioError(f"the approved delete did not succeed: {result!r}")
     if (scenario.workspace / "current_model").exists():
         raise ScenarioError("current_model/ still exists after the approved delete")
     snapshot = find_snapshot_event(scenario.workspace)
