@@ -20,8 +20,9 @@ fi
 python -m pip install --quiet --disable-pip-version-check --upgrade pip
 if ! python -c 'import torch' >/dev/null 2>&1; then
   # The project's machines carry a local CPU wheel of exactly this release;
-  # an unpinned torch would download a CUDA build of several gigabytes.
-  echo "setup: installing torch==2.13.0 (CPU)"
+  # elsewhere PyPI serves the CUDA build of several gigabytes (README.md says
+  # how to install the CPU build first).
+  echo "setup: installing torch==2.13.0 (the slowest step of the first run)"
   python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
 fi
 echo "setup: installing safeshell and its dependencies into .venv"
