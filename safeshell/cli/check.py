@@ -66,8 +66,8 @@ class UsageError(Exception):
     """Invalid command-line arguments; the message is shown with the usage."""
 
 
-def parse_args(argv: list[str], *, usage: str = USAGE) -> CheckArgs | None:
-    """Parse ``argv``; return None after printing help for ``-h``."""
+def parse_args(argv: list[str], *, usage: str = USAGE, prog: str = "safeshell check") -> CheckArgs | None:
+    """Parse ``argv``; return None after printing help for ``-h``. ``prog`` names the command in examples."""
     workspace = cwd = approval = command = None
     as_json = read_stdin = False
     index = 0
@@ -115,7 +115,7 @@ def parse_args(argv: list[str], *, usage: str = USAGE) -> CheckArgs | None:
             raise UsageError("give the command either after '--', with -c, or with --stdin, not twice")
         command = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     if command is None:
-        raise UsageError("missing command: put it after '--', e.g. safeshell check -- rm -rf current_model")
+        raise UsageError(f"missing command: put it after '--', e.g. {prog} -- rm -rf current_model")
     # A leading SAFESHELL_APPROVAL_TOKEN=TOKEN is checked as the token, as 'safeshell -c' redeems it.
     inline = split_inline_token(command)
     if inline is not None:

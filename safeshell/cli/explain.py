@@ -27,7 +27,7 @@ exit status: as 'safeshell check' (0 allow, 120 require_approval, 121 deny,
 
 def main(argv: list[str]) -> int:
     try:
-        args = parse_args(argv, usage=USAGE)
+        args = parse_args(argv, usage=USAGE, prog="safeshell explain")
     except UsageError as exc:
         print(f"safeshell explain: {exc}\n\n{USAGE}", file=sys.stderr)
         return exit_codes.USAGE
