@@ -86,7 +86,12 @@ def bench_in_process(root: Path, env: dict[str, str], cases: list[tuple[str, str
     from safeshell.guard import check_command
     from safeshell.workspace import Workspace
 
+    from safeshell.policy.cache import RACY_WINDOW_NS
+
     workspace = Workspace(root=root)
+    # A policy file written less than the racy window ago is re-hashed on
+    # every load; a real workspace's policy is older than that, so wait once.
+    time.sleep(RACY_WINDOW_NS / 1e9 + 0.1)
     for command, cwd in cases:  # warm-up: policy cache, tree-sitter parser, imports
         check_command(command, workspace=workspace, cwd=str(root / cwd), env=env)
     samples: list[float] = []
