@@ -1,10 +1,11 @@
 """Run safeshell's main job end to end in a new workspace and time each step.
 
-The scenario is what a user of safeshell lives through: a workspace with the
-built-in model, the training daemon, real text data, an automatic version, an
-assistant working through the MCP server (and being stopped from deleting the
-model or changing a critical setting), a human approving one delete in a
-terminal, the undo of that delete, a rollback, and a graceful stop.
+The scenario follows a user of safeshell: a workspace with the built-in
+model, the training daemon, real text data and an automatic version. An
+assistant then works through the MCP server and is stopped from deleting the
+model or changing a critical setting. A human approves one delete in a
+terminal, and the scenario undoes that delete, rolls back and stops the
+daemon gracefully.
 
 Usage: .venv/bin/python scripts/scenario.py [--workspace DIR] [--report FILE]
 
