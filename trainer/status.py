@@ -42,12 +42,16 @@ def read_status(workspace: Workspace) -> dict[str, Any]:
 
     A status whose ``daemon_pid`` is no longer alive reads as "stopped" (unless
     it is "error" or "paused", which outlive the daemon), with
-    the recorded state kept under ``recorded_state``.
+    the recorded state kept under ``recorded_state``. ``current_version``
+    comes from the store's pointer ``models/CURRENT`` when that is readable,
+    because a rollback or restore moves it without the daemon writing a status.
     """
     try:
         data = json.loads(workspace.status_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return empty_status("stopped")
+        status = empty_status("stopped")
+        status["current_version"] = _pointer_version(workspace)
+        return status
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         status = empty_status("unknown")
         status["last_error"] = f"status file unreadable: {exc}"
@@ -55,10 +59,23 @@ def read_status(workspace: Workspace) -> dict[str, Any]:
     if not isinstance(data, dict):
         return empty_status("unknown")
     status = {**empty_status(), **data}
+    pointed = _pointer_version(workspace)
+    if pointed is not None:
+        status["current_version"] = pointed
     if status["state"] not in ("stopped", "error", "paused") and not pid_alive(status.get("daemon_pid")):
         status["recorded_state"] = status["state"]
         status["state"] = "stopped"
     return status
+
+
+def _pointer_version(workspace: Workspace) -> str | None:
+    """Return the version ``models/CURRENT`` names, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((workspace.models_dir / "CURRENT").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
 
 
 def write_status(workspace: Workspace, status: dict[str, Any]) -> None:

@@ -84,3 +84,21 @@ def test_stop_wait_without_daemon_says_so(workspace: Workspace) -> None:
     assert "no training daemon is running" in result.stderr
     assert "discards it" in result.stderr
     assert "within 30 s" not in result.stderr
+
+
+def test_status_version_follows_store_pointer(workspace: Workspace) -> None:
+    from models.store import Store
+
+    store = Store.for_workspace(workspace)
+    workspace.current_model.mkdir(exist_ok=True)
+    (workspace.current_model / "weights.bin").write_bytes(b"first")
+    first = store.snapshot(reason="first")
+    (workspace.current_model / "weights.bin").write_bytes(b"second")
+    second = store.snapshot(reason="second")
+    status = empty_status("stopped")
+    status["current_version"] = second.id
+    write_status(workspace, status)
+
+    # A rollback with no daemon running moves the pointer but writes no status.
+    store.rollback()
+    assert read_status(workspace)["current_version"] == first.id
