@@ -128,6 +128,32 @@ class Queue:
             f"ORDER BY state = 'running' DESC, {ORDER}").fetchall()
         return [_entry(row) for row in rows]
 
+    def page(self, offset: int, limit: int) -> tuple[list[QueueEntry], int]:
+        """Return ``limit`` waiting and running entries from ``offset`` in run order, and their total count.
+
+        The same order as ``list()``, paged by SQLite, so a page costs
+        ``offset + limit`` rows read instead of building every entry. Both
+        queries run in one read transaction, so the total matches the page.
+        """
+        if offset < 0 or limit < 0:
+            raise ValueError(f"offset and limit must be >= 0, got offset={offset!r} limit={limit!r}")
+        self._connection.execute("BEGIN")
+        try:
+            total = self._connection.execute(
+                f"SELECT count(*) FROM trainer_queue WHERE state IN {ACTIVE_STATES}").fetchone()[0]
+            rows = self._connection.execute(
+                f"SELECT * FROM trainer_queue WHERE state IN {ACTIVE_STATES} "
+                f"ORDER BY state = 'running' DESC, {ORDER} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        finally:
+            self._connection.execute("COMMIT")
+        return [_entry(row) for row in rows], int(total)
+
+    def state_counts(self) -> dict[str, int]:
+        """Return how many waiting and running entries are in each state."""
+        rows = self._connection.execute(
+            f"SELECT state, count(*) AS n FROM trainer_queue WHERE state IN {ACTIVE_STATES} GROUP BY state")
+        return {row["state"]: int(row["n"]) for row in rows}
+
     def history(self, limit: int = 50) -> list[QueueEntry]:
         """Return finished entries, newest first."""
         rows = self._connection.execute(

@@ -123,3 +123,54 @@ def test_concurrent_adds_all_recorded(workspace: Workspace) -> None:
     entries = Queue(workspace).list()
     assert sorted(entry.name for entry in entries) == names
     assert len({entry.id for entry in entries}) == len(names)
+
+
+def _mixed_queue(workspace: Workspace) -> Queue:
+    """A queue of 12 entries: mixed priorities, one running, one requeued at the head."""
+    queue = Queue(workspace)
+    priorities = ("low", "normal", "high", 5)
+    entries = [
+        queue.add(data_file(workspace.inbox, f"f{index:02d}.jsonl"), priorities[index % len(priorities)])
+        for index in range(12)
+    ]
+    queue.mark_running(entries[3].id, parent_version=None)
+    queue.mark_running(entries[7].id, parent_version=None)
+    queue.requeue_at_head(entries[7].id)
+    return queue
+
+
+def test_page_slices_match_list(workspace: Workspace) -> None:
+    queue = _mixed_queue(workspace)
+    everything = queue.list()
+    assert everything[0].state == "running"
+    for offset in range(0, 13):
+        for limit in (1, 5, 100):
+            entries, total = queue.page(offset, limit)
+            assert [e.id for e in entries] == [e.id for e in everything[offset : offset + limit]]
+            assert total == len(everything)
+
+
+def test_page_total_counts_active_only(workspace: Workspace) -> None:
+    queue = _mixed_queue(workspace)
+    removed = queue.list()[-1]
+    queue.remove(removed.id)
+    entries, total = queue.page(0, 100)
+    assert total == 11
+    assert removed.id not in {e.id for e in entries}
+    assert queue.state_counts() == {"running": 1, "queued": 10}
+
+
+def test_page_bounds(workspace: Workspace) -> None:
+    queue = _mixed_queue(workspace)
+    assert queue.page(12, 10) == ([], 12)
+    assert queue.page(1000, 10) == ([], 12)
+    assert queue.page(0, 0) == ([], 12)
+    assert len(queue.page(10, 100)[0]) == 2
+    with pytest.raises(ValueError, match="offset"):
+        queue.page(-1, 10)
+    with pytest.raises(ValueError, match="limit"):
+        queue.page(0, -1)
+
+
+def test_page_of_empty_queue(workspace: Workspace) -> None:
+    assert Queue(workspace).page(0, 100) == ([], 0)

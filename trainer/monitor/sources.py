@@ -50,7 +50,8 @@ def queue_payload(workspace: Workspace, *, offset: int, limit: int) -> dict[str,
     try:
         queue = Queue(workspace)
         try:
-            entries = queue.list()
+            page, total = queue.page(offset, limit)
+            states = queue.state_counts()
         finally:
             queue.close()
     except sqlite3.Error as exc:
@@ -59,12 +60,8 @@ def queue_payload(workspace: Workspace, *, offset: int, limit: int) -> dict[str,
             hint=f"run 'trainctl queue list --workspace {workspace.root}' to see the full error",
         ) from exc
 
-    states: dict[str, int] = {}
-    for entry in entries:
-        states[entry.state] = states.get(entry.state, 0) + 1
-    page = entries[offset : offset + limit]
     return {
-        "total": len(entries),
+        "total": total,
         "offset": offset,
         "limit": limit,
         "states": states,
