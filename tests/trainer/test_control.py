@@ -102,3 +102,14 @@ def test_status_version_follows_store_pointer(workspace: Workspace) -> None:
     # A rollback with no daemon running moves the pointer but writes no status.
     store.rollback()
     assert read_status(workspace)["current_version"] == first.id
+
+
+def test_status_names_rejected_files(workspace: Workspace) -> None:
+    rejected = workspace.inbox / "rejected"
+    rejected.mkdir(parents=True, exist_ok=True)
+    (rejected / "bad.jsonl").write_text("not json\n")
+    (rejected / "bad.jsonl.reason.txt").write_text("rejected: line 1 is not JSON\n")
+    result = trainctl(workspace, "status")
+    assert result.returncode == 0
+    assert "rejected files:  1 in inbox/rejected/, newest 'bad.jsonl'" in result.stdout
+    assert "bad.jsonl.reason.txt" in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from safeshell.cli import exit_codes
@@ -18,12 +19,30 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    status = read_status(workspace_from(args))
+    workspace = workspace_from(args)
+    status = read_status(workspace)
     if args.json:
         print(json.dumps(status, indent=2, sort_keys=True))
     else:
         print(format_status(status))
+        rejected = _rejected_files(workspace.inbox / "rejected")
+        if rejected:
+            # A dropped file that failed validation never reaches the queue, so
+            # without this line the status gives no sign that it was seen.
+            print(f"rejected files:  {len(rejected)} in inbox/rejected/, newest {rejected[-1].name!r} "
+                  f"(the reason is in {rejected[-1].name}.reason.txt)")
     return exit_codes.OK
+
+
+def _rejected_files(directory: Path) -> list[Path]:
+    """Return the rejected data files, oldest move first; reason files are left out."""
+    try:
+        files = [path for path in directory.iterdir()
+                 if path.is_file() and not path.name.endswith(".reason.txt")]
+        # The move into rejected/ sets ctime; mtime is when the data was written.
+        return sorted(files, key=lambda path: path.stat().st_ctime_ns)
+    except OSError:
+        return []
 
 
 def format_status(status: dict[str, Any]) -> str:
