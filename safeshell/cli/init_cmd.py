@@ -126,6 +126,8 @@ def build_model(root: Path) -> int | None:
     if importlib.util.find_spec(MODEL_MODULE) is None:
         return None
     command = [sys.executable, "-m", "trainer.cli.main", "init-model", "--workspace", str(root)]
+    # The build takes seconds; say so before it starts, not only after.
+    print("model: building the built-in model into current_model/ ...", flush=True)
     logger.info("building the built-in model: %s", " ".join(command))
     return subprocess.run(command, check=False).returncode
 
@@ -161,8 +163,6 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return exit_codes.ERROR
-        else:
-            print("model: built the built-in model into current_model/")
     return _install_assistants(root, args.assistant)
 
 
