@@ -57,6 +57,7 @@ def main(argv: list[str]) -> int:
             elif not requests:
                 print("no open approval requests" if not args.all else "no approval requests")
             else:
+                print(f"{'ID':<8}  {'STATUS':<8} {'CREATED (UTC)':<16}  {'RULE':<22} COMMAND")
                 for request in requests:
                     created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(request.created_at))
                     print(f"{request.id}  {request.status:<8} {created}  {request.rule:<22} {request.summary}")
