@@ -21,7 +21,9 @@ def _run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str,
 def test_list_shows_open_request(workspace: Workspace, rejected: Rejected, capsys) -> None:
     status, out, _ = _run(capsys, "--workspace", str(workspace.root), "list")
     assert status == 0
-    assert out.split()[:2] == [rejected.request.id, "open"]
+    header, first = out.splitlines()[:2]
+    assert header.split()[:2] == ["ID", "STATUS"]
+    assert first.split()[:2] == [rejected.request.id, "open"]
     assert "current-model" in out
     assert "rm -rf current_model" in out
 
