@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
 
     current_model = root / "current_model"
     if args.no_model:
-        print("model: skipped (--no-model); build it later with 'trainctl init-model --workspace DIR'")
+        print(f"model: skipped (--no-model); build it later with 'trainctl init-model --workspace {root}'")
     elif any(current_model.iterdir()):
         print("model: kept the existing files in current_model/")
     else:
