@@ -13,13 +13,11 @@ permission rules still apply ("allow" would skip its prompt).
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
+from safeshell.hooks.actions import edit_from, generic_actions, write_action
 from safeshell.hooks.model import (
     Action,
-    Edit,
     FileEditAction,
     FileWriteAction,
     HookAnswer,
@@ -29,8 +27,7 @@ from safeshell.hooks.model import (
     ShellAction,
     ToolCall,
 )
-from safeshell.hooks.payload import optional_str, require_object, require_str
-from safeshell.hooks.paths import is_read_only_name, path_strings
+from safeshell.hooks.payload import block_answer, call_header, optional_str, permission_answer, require_str
 from safeshell.operations import OperationKind
 
 HOST = "claude-code"
@@ -42,12 +39,7 @@ READ_TOOLS = {"Read": "file_path", "NotebookRead": "notebook_path", "Grep": "pat
 
 def parse(payload: dict[str, Any]) -> ToolCall:
     """Build the :class:`ToolCall` for a Claude Code PreToolUse payload."""
-    event = optional_str(payload, "hook_event_name")
-    if event is not None and event != EVENT:
-        raise HookBlock(f"hook_event_name is {event!r}; 'safeshell hook {HOST}' handles only {EVENT!r}")
-    tool = require_str(payload, "tool_name")
-    tool_input = require_object(payload, "tool_input")
-    cwd = absolute_cwd(payload)
+    tool, tool_input, cwd = call_header(payload, host=HOST, event=EVENT)
     return ToolCall(
         host=HOST,
         tool=tool,
@@ -65,10 +57,7 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
     if tool == "Bash":
         return [ShellAction(require_str(tool_input, "command", where=where))]
     if tool == "Write":
-        content = tool_input.get("content")
-        if not isinstance(content, str):
-            raise HookBlock(f"{where} field 'content' is missing or not a string")
-        return [FileWriteAction(require_str(tool_input, "file_path", where=where), content)]
+        return [write_action(tool_input, where)]
     if tool == "Edit":
         return [FileEditAction(require_str(tool_input, "file_path", where=where), (edit_from(tool_input, where),))]
     if tool == "MultiEdit":
@@ -85,70 +74,13 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
     return generic_actions(tool, tool_input, cwd)
 
 
-# Argument names under which MCP servers pass a shell command to run
-# (shell and terminal servers). The command goes through the shell analysis.
-SHELL_ARGUMENTS = frozenset({"command", "cmd", "script", "shell_command", "commandLine", "command_line"})
-
-# safeshell's own MCP server decides on its tools itself (run_command included).
-OWN_SERVER_PREFIX = "mcp__safeshell__"
-
-
-def generic_actions(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]:
-    """Shell commands and paths named in an MCP or unknown tool's input.
-
-    A string argument named like a shell command (``command``, ``cmd``,
-    ``script``, ...) of an MCP tool is analysed as one. Every path-like
-    string is a path the tool touches: read when the tool's name says it
-    reads (``mcp__fs__read_file``), written otherwise. A tool naming neither
-    is allowed.
-    """
-    actions: list[Action] = []
-    if tool.startswith("mcp__") and not tool.startswith(OWN_SERVER_PREFIX):
-        commands = [value for key, value in tool_input.items() if key in SHELL_ARGUMENTS and isinstance(value, str)]
-        if commands:
-            actions.append(ShellAction("\n".join(commands)))
-    paths = path_strings(tool_input, cwd)
-    if paths:
-        kind = OperationKind.READ if is_read_only_name(tool) else OperationKind.WRITE
-        actions.append(PathsAction(tuple(paths), kind))
-    return actions
-
-
-def edit_from(value: Any, where: str) -> Edit:
-    """Read one ``{old_string, new_string, replace_all}`` object."""
-    if not isinstance(value, dict):
-        raise HookBlock(f"{where} must be an object, not {type(value).__name__}")
-    old, new = value.get("old_string"), value.get("new_string")
-    if not isinstance(old, str) or not isinstance(new, str):
-        raise HookBlock(f"{where} needs string fields 'old_string' and 'new_string'")
-    replace_all = value.get("replace_all", False)
-    if not isinstance(replace_all, bool):
-        raise HookBlock(f"{where} field 'replace_all' must be true or false, not {replace_all!r}")
-    return Edit(old, new, replace_all)
-
-
-def absolute_cwd(payload: dict[str, Any]) -> str:
-    """Return the payload's ``cwd``, which must be an absolute path."""
-    cwd = require_str(payload, "cwd")
-    if not os.path.isabs(cwd):
-        raise HookBlock(f"payload field 'cwd' must be an absolute path, not {cwd!r}")
-    return os.path.normpath(cwd)
-
-
 def render(decision: HookDecision) -> HookAnswer:
     """Render a decision as Claude Code's hook answer."""
     if decision.action == "allow":
         return HookAnswer("", "", 0)
-    output = {
-        "hookSpecificOutput": {
-            "hookEventName": EVENT,
-            "permissionDecision": decision.action,
-            "permissionDecisionReason": decision.reason,
-        }
-    }
-    return HookAnswer(json.dumps(output) + "\n", "", 0)
+    return permission_answer(EVENT, decision.action, decision.reason)
 
 
 def render_block(reason: str) -> HookAnswer:
     """Render a failure: exit 2 blocks the call and Claude reads stderr."""
-    return HookAnswer("", reason.rstrip() + "\n", 2)
+    return block_answer(reason)

@@ -15,13 +15,12 @@ a call that needs approval is denied.
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import Any
 
-from safeshell.hooks import claude_code
+from safeshell.hooks.actions import generic_actions
 from safeshell.hooks.model import Action, HookAnswer, HookBlock, HookDecision, PathsAction, ShellAction, ToolCall
-from safeshell.hooks.payload import optional_str, require_object, require_str
+from safeshell.hooks.payload import block_answer, call_header, optional_str, permission_answer, require_str
 from safeshell.operations import OperationKind
 
 HOST = "codex"
@@ -34,12 +33,7 @@ _ADD, _UPDATE, _DELETE, _MOVE = "*** Add File:", "*** Update File:", "*** Delete
 
 def parse(payload: dict[str, Any]) -> ToolCall:
     """Build the :class:`ToolCall` for a Codex PreToolUse payload."""
-    event = optional_str(payload, "hook_event_name")
-    if event is not None and event != EVENT:
-        raise HookBlock(f"hook_event_name is {event!r}; 'safeshell hook {HOST}' handles only {EVENT!r}")
-    tool = require_str(payload, "tool_name")
-    tool_input = require_object(payload, "tool_input")
-    cwd = claude_code.absolute_cwd(payload)
+    tool, tool_input, cwd = call_header(payload, host=HOST, event=EVENT)
     return ToolCall(
         host=HOST,
         tool=tool,
@@ -58,7 +52,7 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
         return [ShellAction(command_text(tool_input, where))]
     if tool == "apply_patch":
         return patch_actions(command_text(tool_input, where))
-    return claude_code.generic_actions(tool, tool_input, cwd)
+    return generic_actions(tool, tool_input, cwd)
 
 
 def command_text(tool_input: dict[str, Any], where: str) -> str:
@@ -113,16 +107,9 @@ def render(decision: HookDecision) -> HookAnswer:
     """Render a decision as Codex's hook answer (``ask`` becomes ``deny``)."""
     if decision.action == "allow":
         return HookAnswer("", "", 0)
-    output = {
-        "hookSpecificOutput": {
-            "hookEventName": EVENT,
-            "permissionDecision": "deny",
-            "permissionDecisionReason": decision.reason or "blocked by safeshell",
-        }
-    }
-    return HookAnswer(json.dumps(output) + "\n", "", 0)
+    return permission_answer(EVENT, "deny", decision.reason or "blocked by safeshell")
 
 
 def render_block(reason: str) -> HookAnswer:
     """Render a failure: exit 2 with a non-empty stderr blocks the call."""
-    return HookAnswer("", (reason.strip() or "safeshell hook failed") + "\n", 2)
+    return block_answer(reason)

@@ -23,12 +23,10 @@ import json
 import os
 from typing import Any
 
-from safeshell.hooks import claude_code
+from safeshell.hooks.actions import edit_from, generic_actions, write_action
 from safeshell.hooks.model import (
     Action,
-    Edit,
     FileEditAction,
-    FileWriteAction,
     HookAnswer,
     HookBlock,
     HookDecision,
@@ -36,7 +34,7 @@ from safeshell.hooks.model import (
     ShellAction,
     ToolCall,
 )
-from safeshell.hooks.payload import optional_str, require_object, require_str
+from safeshell.hooks.payload import block_answer, call_header, optional_str, require_str
 from safeshell.hooks.paths import path_strings
 from safeshell.operations import OperationKind
 
@@ -47,13 +45,7 @@ READ_TOOLS = frozenset({"read_file", "read_many_files", "list_directory", "glob"
 
 def parse(payload: dict[str, Any]) -> ToolCall:
     """Build the :class:`ToolCall` for a Gemini CLI BeforeTool payload."""
-    event = optional_str(payload, "hook_event_name")
-    if event is not None and event != EVENT:
-        raise HookBlock(f"hook_event_name is {event!r}; 'safeshell hook {HOST}' handles only {EVENT!r}")
-    tool = require_str(payload, "tool_name")
-    tool_input = require_object(payload, "tool_input")
-    cwd = claude_code.absolute_cwd(payload)
-
+    tool, tool_input, cwd = call_header(payload, host=HOST, event=EVENT)
     if tool == "run_shell_command":
         directory = optional_str(tool_input, "directory", where=f"{tool} tool_input")
         if directory:
@@ -74,12 +66,9 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
     if tool == "run_shell_command":
         return [ShellAction(require_str(tool_input, "command", where=where))]
     if tool == "write_file":
-        content = tool_input.get("content")
-        if not isinstance(content, str):
-            raise HookBlock(f"{where} field 'content' is missing or not a string")
-        return [FileWriteAction(require_str(tool_input, "file_path", where=where), content)]
+        return [write_action(tool_input, where)]
     if tool == "replace":
-        edit = claude_code.edit_from(tool_input, where)
+        edit = edit_from(tool_input, where)
         expected = tool_input.get("expected_replacements", 1)
         if not isinstance(expected, int) or isinstance(expected, bool) or expected < 1:
             raise HookBlock(f"{where} field 'expected_replacements' must be a positive integer, not {expected!r}")
@@ -88,7 +77,7 @@ def actions_for(tool: str, tool_input: dict[str, Any], cwd: str) -> list[Action]
     if tool in READ_TOOLS:
         paths = path_strings(tool_input, cwd)
         return [PathsAction(tuple(paths), OperationKind.READ)] if paths else []
-    return claude_code.generic_actions(tool, tool_input, cwd)
+    return generic_actions(tool, tool_input, cwd)
 
 
 def render(decision: HookDecision) -> HookAnswer:
@@ -101,4 +90,4 @@ def render(decision: HookDecision) -> HookAnswer:
 
 def render_block(reason: str) -> HookAnswer:
     """Render a failure: exit 2 blocks the tool and stderr is the reason."""
-    return HookAnswer("", (reason.strip() or "safeshell hook failed") + "\n", 2)
+    return block_answer(reason)

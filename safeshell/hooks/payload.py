@@ -1,17 +1,20 @@
-"""Decoding a hook payload: bounded size, UTF-8, one JSON object.
+"""The hook's wire format: the payload in, the answers hosts share out.
 
 Every host sends one JSON object on stdin. Anything else (empty input, bytes
 that are not UTF-8, invalid JSON, another top-level type, more than
 :data:`MAX_PAYLOAD_BYTES`) raises :class:`HookBlock`, because a hook that
-cannot read the call must block it.
+cannot read the call must block it. Every host's payload names the event,
+the tool, its input and the cwd (:func:`call_header`), and every host
+blocks on exit 2 with the reason on stderr (:func:`block_answer`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, BinaryIO, Mapping
 
-from safeshell.hooks.model import HookBlock
+from safeshell.hooks.model import HookAnswer, HookBlock
 
 # A Write of a large file arrives whole in the payload. 8 MiB holds any
 # source or config file; bigger payloads are blocked rather than parsed.
@@ -79,3 +82,42 @@ def require_object(payload: Mapping[str, Any], key: str, *, where: str = "payloa
     if not isinstance(value, dict):
         raise HookBlock(f"{where} field {key!r} is missing or not an object (got {type(value).__name__})")
     return value
+
+
+def call_header(payload: Mapping[str, Any], *, host: str, event: str) -> tuple[str, dict[str, Any], str]:
+    """Return the payload's tool name, tool input and absolute cwd.
+
+    A payload for another event than ``event`` (the one ``safeshell hook
+    HOST`` is installed for) raises :class:`HookBlock`.
+    """
+    sent_event = optional_str(payload, "hook_event_name")
+    if sent_event is not None and sent_event != event:
+        raise HookBlock(f"hook_event_name is {sent_event!r}; 'safeshell hook {host}' handles only {event!r}")
+    tool = require_str(payload, "tool_name")
+    tool_input = require_object(payload, "tool_input")
+    return tool, tool_input, absolute_cwd(payload)
+
+
+def absolute_cwd(payload: Mapping[str, Any]) -> str:
+    """Return the payload's ``cwd``, which must be an absolute path."""
+    cwd = require_str(payload, "cwd")
+    if not os.path.isabs(cwd):
+        raise HookBlock(f"payload field 'cwd' must be an absolute path, not {cwd!r}")
+    return os.path.normpath(cwd)
+
+
+def permission_answer(event: str, permission: str, reason: str) -> HookAnswer:
+    """Return the ``hookSpecificOutput`` answer Claude Code defines and Codex reads."""
+    output = {
+        "hookSpecificOutput": {
+            "hookEventName": event,
+            "permissionDecision": permission,
+            "permissionDecisionReason": reason,
+        }
+    }
+    return HookAnswer(json.dumps(output) + "\n", "", 0)
+
+
+def block_answer(reason: str) -> HookAnswer:
+    """Return exit 2 with a non-empty stderr, which every host reads as a block."""
+    return HookAnswer("", (reason.strip() or "safeshell hook failed") + "\n", 2)
