@@ -85,6 +85,15 @@ def _dispatch(args: list[str]) -> int:
             raise
     # Everything else is a command to run: -c, --, or options such as
     # --approval/--workspace in front of them.
+    if name == "--workspace" and len(args) >= 3 and args[2] in SUBCOMMANDS:
+        # The subcommands take --workspace after their own name, and some
+        # only after their action, so the order is not rewritten here.
+        print(
+            f"safeshell: put --workspace after the subcommand, e.g. "
+            f"'safeshell {args[2]} --workspace {args[1]} ...'; see 'safeshell {args[2]} --help'",
+            file=sys.stderr,
+        )
+        return exit_codes.USAGE
     if name.startswith("-"):
         module = importlib.import_module(RUN_MODULE)
         return module.main(args)

@@ -61,10 +61,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
+    args = _workspace_after_subcommand(args)
     if not args or args[0] in ("-h", "--help", "help"):
         print(format_usage())
         return 0 if args else 64
     name = args[0]
+    if name.startswith("--workspace"):
+        print("trainctl: --workspace DIR needs a subcommand after it, e.g. 'trainctl --workspace DIR status'",
+              file=sys.stderr)
+        return 64
     if name not in SUBCOMMANDS:
         import difflib  # imported here so that valid commands start without it
 
@@ -79,6 +84,17 @@ def _dispatch(args: list[str]) -> int:
     if name in SHARED_MODULE_COMMANDS:
         return module.main(args)
     return module.main(args[1:])
+
+
+def _workspace_after_subcommand(args: list[str]) -> list[str]:
+    """Move a leading ``--workspace DIR`` behind the subcommand, where every subcommand accepts it."""
+    if args and args[0].startswith("--workspace="):
+        width = 1
+    elif len(args) >= 3 and args[0] == "--workspace":
+        width = 2
+    else:
+        return args
+    return args[width:width + 1] + args[:width] + args[width + 1:]
 
 
 if __name__ == "__main__":

@@ -60,3 +60,27 @@ def test_closed_stdout_pipe_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in error
     assert "BrokenPipeError" not in error
     assert process.returncode == 1
+
+
+def test_trainctl_workspace_before_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = (tmp_path / "ws").resolve()
+    create_layout(root)
+    status = trainctl_main.main(["--workspace", str(root), "queue", "list"])
+    assert status == 0
+    assert "the queue is empty" in capsys.readouterr().out
+    status = trainctl_main.main([f"--workspace={root}", "status"])
+    assert status == 0
+    assert "state:" in capsys.readouterr().out
+
+
+def test_trainctl_workspace_without_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    status = trainctl_main.main(["--workspace", "/tmp"])
+    assert status == exit_codes.USAGE
+    assert "needs a subcommand" in capsys.readouterr().err
+
+
+def test_safeshell_workspace_before_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    status = safeshell_main.main(["--workspace", "/tmp/ws", "check", "--", "ls"])
+    error = capsys.readouterr().err
+    assert status == exit_codes.USAGE
+    assert "'safeshell check --workspace /tmp/ws ...'" in error
