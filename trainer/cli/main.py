@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:
-        # The reader of stdout (head, grep -q) exited early: end quietly
-        # instead of printing a traceback, and keep the interpreter's final
-        # flush from raising again.
+        # The reader of stdout (head, grep -q) exited early, so end without a
+        # traceback. Pointing stdout at /dev/null keeps the interpreter's
+        # final flush from raising again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
