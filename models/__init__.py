@@ -12,6 +12,7 @@ The on-disk format is specified in docs/store-format.md.
 from models.errors import (
     BackupError,
     CorruptStoreError,
+    DeleteRefusedError,
     DiskFullError,
     ModelDirectoryError,
     PruneRefusedError,
@@ -27,6 +28,7 @@ __all__ = [
     "Backup",
     "BackupError",
     "CorruptStoreError",
+    "DeleteRefusedError",
     "DiskFullError",
     "FileChange",
     "FileEntry",

@@ -10,7 +10,8 @@
      ├── BackupError                 a backup target is missing, read-only, or a backup is unusable
      ├── DiskFullError               a write failed for lack of space (ENOSPC, EDQUOT)
      ├── StoreBusyError              the store lock was not acquired in time
-     └── PruneRefusedError           prune would break an invariant, so nothing was removed
+     ├── PruneRefusedError           prune would break an invariant, so nothing was removed
+     └── DeleteRefusedError          deleting that version would break an invariant, so nothing was removed
 """
 
 from __future__ import annotations
@@ -61,3 +62,7 @@ class StoreBusyError(StoreError):
 
 class PruneRefusedError(StoreError):
     """Prune refused to run; nothing was removed."""
+
+
+class DeleteRefusedError(StoreError):
+    """Deleting one version was refused; nothing was removed."""

@@ -59,6 +59,8 @@ class Store:
         self.pointer_file = self.models_dir / "CURRENT"
         self.events_file = self.models_dir / "events.jsonl"
         self.pins_file = self.models_dir / "pins.json"
+        # The newest id a deleted version had, so a later version never reuses it.
+        self.deleted_id_file = self.models_dir / "deleted-id.json"
         self.cache_file = self.models_dir / "stat-cache.json"
         self.journal_file = self.models_dir / "swap.json"
         self.jobs_dir = self.models_dir / "jobs"
@@ -152,6 +154,24 @@ class Store:
             return []
         names = [name for name in os.listdir(self.versions_dir) if VERSION_ID.match(name)]
         return sorted(names, key=lambda name: int(name[1:]))
+
+    def highest_id_number(self) -> int:
+        """Return the number of the newest id ever allocated (0 before the first version).
+
+        Counts deleted versions too, so an id never names two different models.
+        """
+        ids = self.version_ids()
+        highest = int(ids[-1][1:]) if ids else 0
+        if self.deleted_id_file.exists():
+            deleted = fsutil.read_json(self.deleted_id_file, what="deleted version id").get("version")
+            if not isinstance(deleted, str) or not VERSION_ID.match(deleted):
+                raise CorruptStoreError(
+                    f"{str(self.deleted_id_file)!r} names an invalid version id {deleted!r}",
+                    hint="write the newest id any version ever had, e.g. "
+                    '{"format": 1, "version": "v007"}, into that file',
+                )
+            highest = max(highest, int(deleted[1:]))
+        return highest
 
     def versions(self) -> list[Version]:
         """Return every readable version, oldest first; unreadable ones are logged and left out."""
@@ -250,8 +270,7 @@ class Store:
         self, entries: list[FileEntry], *, parent: str | None, reason: str, metadata: dict[str, Any]
     ) -> Version:
         """Write manifest and metadata under a temp name, then rename into place (lock held)."""
-        ids = self.version_ids()
-        version_id = f"v{(int(ids[-1][1:]) + 1) if ids else 1:03d}"
+        version_id = f"v{self.highest_id_number() + 1:03d}"
         meta: dict[str, Any] = {
             "format": FORMAT,
             "version": version_id,
@@ -447,7 +466,7 @@ class Store:
                 changes.append(FileChange(path, "modified", before, after))
         return changes
 
-    # --- pins, jobs, prune (implemented in models.retention) --------------------
+    # --- pins, jobs, prune, delete (implemented in models.retention) --------------------
 
     def pinned(self) -> set[str]:
         return retention.pinned(self)
@@ -473,6 +492,17 @@ class Store:
         verification.
         """
         return retention.prune(self, keep, protected=protected)
+
+    def delete_version(self, version_id: str) -> None:
+        """Remove one version, and the objects no remaining version references.
+
+        Refuses (removing nothing, raising DeleteRefusedError or
+        VersionNotFoundError) for the current version, a pinned or job-locked
+        version, an unknown id, and while any stored version fails
+        verification. The newest version and the current version's ancestors
+        may be deleted, because every manifest is self-contained.
+        """
+        retention.delete_version(self, version_id)
 
     # --- backups (implemented in models.backup) --------------------------------
 

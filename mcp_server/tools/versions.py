@@ -165,16 +165,14 @@ def plan_version_delete(call: ToolCall) -> Plan:
             f"version {target!r} is the current version and cannot be deleted",
             hint="restore another version first (version_restore), then delete this one",
         )
-    ids = store.version_ids()
-    if target == ids[-1]:
-        # NOTE: deletion goes through Store.prune, which always keeps the newest version.
-        raise ToolArgumentError(
-            f"version {target!r} is the newest version and cannot be deleted",
-            hint="the newest version is kept so the latest training result always has a record",
-        )
     if target in store.pinned():
         raise ToolArgumentError(
             f"version {target!r} is pinned", hint=f"unpin it first with 'trainctl versions unpin {target}'"
+        )
+    if target in store.job_protected():
+        raise ToolArgumentError(
+            f"version {target!r} is used by a running training job and cannot be deleted",
+            hint="wait for the job to finish (training_status shows it), then retry",
         )
     path = str(store.versions_dir / target)
     return Plan(
@@ -188,14 +186,9 @@ async def version_delete(call: ToolCall) -> VersionDeleted:
     target = arguments.version_id
 
     def delete(store: Store) -> VersionDeleted:
-        # prune() keeps the current, pinned, job-locked and protected versions
-        # and refuses while any version fails verification.
-        removed = store.prune(keep=1, protected=set(store.version_ids()) - {target})
-        if target not in removed:
-            raise ToolArgumentError(
-                f"version {target!r} was not deleted: it became current, pinned or used by a running job",
-                hint="check version_list and training_status, then retry",
-            )
+        # Checks again under the store lock: the version may have become
+        # current, pinned or job-locked since the plan (DeleteRefusedError).
+        store.delete_version(target)
         return VersionDeleted(deleted=target, message=f"Deleted {target} and the objects no other version uses.")
 
     return await with_store(call.workspace, delete)
@@ -245,8 +238,8 @@ SPECS = [
     ToolSpec(
         name="version_delete",
         title="Delete a model version",
-        description="Delete one version and the stored files no other version uses. The current, newest and "
-        "pinned versions and those a running job uses are kept; nothing is deleted while any version fails "
+        description="Delete one version and the stored files no other version uses. The current and pinned "
+        "versions and those a running job uses are kept; nothing is deleted while any version fails "
         "verification. Needs approval on a terminal under the default policy.",
         input_model=VersionChangeInput,
         output_model=VersionDeleted,

@@ -1,4 +1,4 @@
-"""``trainctl versions``: snapshot, list, show, diff, roll back, restore, verify, prune, pin."""
+"""``trainctl versions``: snapshot, list, show, diff, roll back, restore, verify, prune, delete, pin."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def build_parser() -> common.Parser:
     prune.add_argument("--protect", action="append", default=[], metavar="ID", help="also keep this version (repeatable)")
     common.add_common(prune, json_output=True)
 
+    delete = sub.add_parser(
+        "delete", help="delete version ID and the files no other version uses (never current, pinned or in use)"
+    )
+    delete.add_argument("version", metavar="ID")
+    common.add_common(delete, json_output=True)
+
     for name, text in (("pin", "keep version ID through every prune"), ("unpin", "let prune remove version ID again")):
         command = sub.add_parser(name, help=text)
         command.add_argument("version", metavar="ID")
@@ -61,6 +67,7 @@ def main(argv: list[str]) -> int:
             "restore": restore,
             "verify": verify,
             "prune": prune,
+            "delete": delete,
             "pin": pin,
             "unpin": unpin,
         },
@@ -162,6 +169,15 @@ def prune(store: Store, args: argparse.Namespace) -> int:
         common.print_json({"removed": removed})
     else:
         print(f"removed {len(removed)} version(s){': ' + ', '.join(removed) if removed else ''}")
+    return common.OK
+
+
+def delete(store: Store, args: argparse.Namespace) -> int:
+    store.delete_version(args.version)
+    if args.json:
+        common.print_json({"deleted": args.version})
+    else:
+        print(f"deleted {args.version} and the stored files no other version uses")
     return common.OK
 
 

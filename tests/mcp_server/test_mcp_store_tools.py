@@ -65,14 +65,31 @@ async def test_delete_needs_approval_and_keeps_current(connect, two_versions: Wo
 async def test_delete_of_current_version_refused_first(connect, two_versions: Workspace) -> None:
     """The store's refusal comes before an approval request, so no human is asked in vain."""
     workspace = two_versions
-    Store.for_workspace(workspace).checkout("v001")
+    store = Store.for_workspace(workspace)
+    (workspace.current_model / "config.json").write_bytes(b'{"hidden_size": 32}\n')
+    store.snapshot(reason="third version")
+    store.pin("v002")
     async with connect() as client:
-        current = await client.call_tool("version_delete", {"version_id": "v001"})
-        newest = await client.call_tool("version_delete", {"version_id": "v002"})
+        current = await client.call_tool("version_delete", {"version_id": "v003"})
+        pinned = await client.call_tool("version_delete", {"version_id": "v002"})
+        with store.job_lock({"v001"}):
+            in_use = await client.call_tool("version_delete", {"version_id": "v001"})
     assert "current version" in body(current)["message"]
-    assert "newest version" in body(newest)["message"]
+    assert "pinned" in body(pinned)["message"]
+    assert "running training job" in body(in_use)["message"]
     assert approvals.list_requests(workspace) == []
-    assert Store.for_workspace(workspace).version_ids() == ["v001", "v002"]
+    assert store.version_ids() == ["v001", "v002", "v003"]
+
+
+async def test_delete_newest_non_current_version(connect, two_versions: Workspace) -> None:
+    workspace = two_versions
+    store = Store.for_workspace(workspace)
+    store.checkout("v001")
+    async with connect() as client:
+        deleted = await approved(client, workspace, "version_delete", {"version_id": "v002"})
+    assert deleted["deleted"] == "v002"
+    assert store.version_ids() == ["v001"]
+    assert store.verify().ok
 
 
 async def test_backup_create_verify_restore_delete(connect, two_versions: Workspace) -> None:

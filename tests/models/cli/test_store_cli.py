@@ -115,3 +115,28 @@ def test_empty_model_directory_message(trainctl, workspace: Workspace) -> None:
     result = trainctl("versions", "snapshot")
     assert result.returncode == 1
     assert "is empty; there is nothing to record" in result.stderr
+
+
+def test_versions_delete_one_line(trainctl, workspace: Workspace) -> None:
+    trainctl("versions", "snapshot")
+    (workspace.current_model / "config.json").write_text('{"hidden_size": 16}\n')
+    trainctl("versions", "snapshot")
+    trainctl("versions", "restore", "v001")
+    result = trainctl("versions", "delete", "v002")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "deleted v002 and the stored files no other version uses"
+    listing = json.loads(trainctl("versions", "list", "--json").stdout)
+    assert [version["id"] for version in listing["versions"]] == ["v001"]
+
+
+def test_versions_delete_refused_exits_one(trainctl, workspace: Workspace) -> None:
+    trainctl("versions", "snapshot")
+    current = trainctl("versions", "delete", "v001")
+    unknown = trainctl("versions", "delete", "v404")
+    assert current.returncode == 1
+    assert "'v001' is the current version" in current.stderr
+    assert "trainctl versions restore" in current.stderr
+    assert unknown.returncode == 1
+    assert "no version 'v404'" in unknown.stderr
+    assert "Traceback" not in current.stderr + unknown.stderr
+    assert trainctl("versions", "verify").returncode == 0

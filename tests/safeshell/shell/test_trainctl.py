@@ -48,6 +48,7 @@ EQUIVALENTS = [
     ("trainctl versions rollback", "version_rollback", None),
     ("trainctl backups restore b0001", "backup_restore", None),
     ("trainctl backups delete b0001", "backup_delete", "models/backups/b0001"),
+    ("trainctl versions delete v001", "version_delete", "models/versions/v001"),
     ("trainctl status", "training_status", None),
     ("trainctl stop", "training_stop", None),
     ("trainctl pause --workspace .", "training_pause", None),
@@ -73,6 +74,7 @@ def test_trainctl_decided_like_its_tool(command: str, tool: str, deleted: str | 
     [
         "trainctl versions prune --keep 1",
         "trainctl backups delete b0002",
+        "trainctl versions delete v002",
         "trainctl versions restore v002",
         "trainctl versions rollback --json",
         "trainctl backups restore b0002",
@@ -89,6 +91,15 @@ def test_backups_delete_names_backup_directory(workspace: Workspace) -> None:
 
     deletes = [op.paths for op in analysis.operations if op.kind is OperationKind.DELETE]
     assert deletes == [(str(workspace.root / "models" / "backups" / "b0007"),)]
+
+
+def test_versions_delete_names_version_directory(workspace: Workspace) -> None:
+    analysis = analyze("trainctl versions delete v004", cwd=str(workspace.root), env=_env(workspace))
+
+    deletes = [op.paths for op in analysis.operations if op.kind is OperationKind.DELETE]
+    tools = [op.detail["tool"] for op in analysis.operations if op.kind is OperationKind.TOOL_CALL]
+    assert deletes == [(str(workspace.root / "models" / "versions" / "v004"),)]
+    assert tools == ["version_delete"]
 
 
 def test_workspace_option_locates_deleted_backup(workspace: Workspace, tmp_path: Path) -> None:
