@@ -195,7 +195,18 @@ def _tokens(command: str) -> list[str | None]:
 
 
 def _approval_dirs(env: dict[str, str], home: str | None) -> set[str]:
-    """Return the directories the approval key may live in (as safeshell.shell.state finds them)."""
+    """Return the approval key's possible paths and the directories holding them."""
+    keys = {os.path.abspath(candidate) for candidate in approval_key_candidates(env, home)}
+    keys |= {os.path.realpath(key) for key in keys}
+    return keys | {os.path.dirname(key) for key in keys}
+
+
+def approval_key_candidates(env: dict[str, str], home: str | None) -> list[str]:
+    """Return every path the approval key may have, for this command (``env``) and this process.
+
+    Shared with :mod:`safeshell.shell.state`; it lives here because this
+    module may import nothing beyond ``os``.
+    """
     candidates: list[str] = []
     for source in (env, os.environ):
         explicit = source.get("SAFESHELL_APPROVAL_KEY")
@@ -207,6 +218,4 @@ def _approval_dirs(env: dict[str, str], home: str | None) -> set[str]:
     for base in (home, env.get("HOME"), os.path.expanduser("~")):
         if base:
             candidates.append(os.path.join(base, ".config", "safeshell", "approval.key"))
-    keys = {os.path.abspath(candidate) for candidate in candidates}
-    keys |= {os.path.realpath(key) for key in keys}
-    return keys | {os.path.dirname(key) for key in keys}
+    return candidates

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from safeshell.operations import Operation, OperationKind
 from safeshell.shell.model import Analysis, Limits, SimpleCommand
+from safeshell.shell.quick import approval_key_candidates
 
 
 class LimitExceeded(Exception):
@@ -100,7 +101,7 @@ class Context:
         # `shopt -s` options seen so far (globstar, dotglob); kept for the rest
         # of the command even where bash would scope them, which only widens globs.
         self.shell_options: set[str] = set()
-        self.approval_paths = _approval_key_paths(env, home)
+        self.approval_paths = _resolve_key_paths(tuple(approval_key_candidates(self.env, home)))
 
     def count_node(self) -> None:
         self.nodes_visited += 1
@@ -152,22 +153,6 @@ class Context:
 
     def is_approval_path(self, path: str) -> bool:
         return any(path == key or path == os.path.dirname(key) for key in self.approval_paths)
-
-
-def _approval_key_paths(env: Mapping[str, str], home: str | None) -> tuple[str, ...]:
-    """Return every place the approval key may live, for this command and this process."""
-    candidates: list[str] = []
-    for source in (env, os.environ):
-        explicit = source.get("SAFESHELL_APPROVAL_KEY")
-        if explicit:
-            candidates.append(explicit)
-        config_home = source.get("XDG_CONFIG_HOME")
-        if config_home:
-            candidates.append(os.path.join(config_home, "safeshell", "approval.key"))
-    for base in (home, env.get("HOME"), os.path.expanduser("~")):
-        if base:
-            candidates.append(os.path.join(base, ".config", "safeshell", "approval.key"))
-    return _resolve_key_paths(tuple(candidates))
 
 
 # realpath costs a few system calls per candidate, and the candidates repeat
