@@ -65,6 +65,21 @@ def never_exists(ctx: Context, path: str | None) -> bool:
     return not any(path == created or path.startswith(created.rstrip("/") + "/") for created in ctx.created_paths)
 
 
+def script_text(ctx: Context, path: str | None, name: str, *, source: str) -> str | None:
+    """Return the text of the script ``name`` (at ``path``) as it will be when it runs.
+
+    None when it will not run (missing, and nothing earlier can create it) or
+    cannot be read; the latter emits an unresolved EXEC_DYNAMIC, failing closed.
+    """
+    code = planned_text(ctx, path)
+    if code is None and never_exists(ctx, path):
+        return None
+    if code is None:
+        ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
+                 detail={"reason": f"script {name!r} cannot be read before it runs"})
+    return code
+
+
 def analyze_code(walker: "Walker", code: str, state: ShellState, *, source: str, positional: list[str] | None = None, same_shell: bool = True) -> str | None:
     """Parse and walk shell code one level deeper; return its static output."""
     from safeshell.shell.walker import Walker
@@ -167,12 +182,8 @@ def run_script_file(walker: "Walker", script: Arg, args: list[Arg], state: Shell
         ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "script path has no static value"})
         return None
     path = words.resolve_path(script.text, state.cwd)
-    code = planned_text(ctx, path)
-    if code is None and never_exists(ctx, path):
-        return None
+    code = script_text(ctx, path, script.text, source=source)
     if code is None:
-        ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if path is None else (path,), source=source, resolved=False,
-                 detail={"reason": f"script {script.text!r} cannot be read before it runs"})
         return None
     ctx.emit(OperationKind.READ, paths.follow_paths(script.text, state.cwd) or (), source=source)
     positional = [arg.text for arg in args] if all(arg.resolved for arg in args) else None
@@ -241,12 +252,8 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
         interpreters.scan(walker, program, plan.code, state, source=source)
     elif plan.script is not None:
         script_path = words.resolve_path(plan.script, state.cwd)
-        code = planned_text(ctx, script_path)
-        if code is None and never_exists(ctx, script_path):
-            return None
+        code = script_text(ctx, script_path, plan.script, source=source)
         if code is None:
-            ctx.emit(OperationKind.EXEC_DYNAMIC, paths=() if script_path is None else (script_path,), source=source, resolved=False,
-                     detail={"reason": f"script {plan.script!r} cannot be read before it runs"})
             return None
         ctx.emit(OperationKind.READ, (script_path,), source=source)
         interpreters.scan(walker, program, code, state, source=source)
