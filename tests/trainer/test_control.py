@@ -113,3 +113,13 @@ def test_status_names_rejected_files(workspace: Workspace) -> None:
     assert result.returncode == 0
     assert "rejected files:  1 in inbox/rejected/, newest 'bad.jsonl'" in result.stdout
     assert "bad.jsonl.reason.txt" in result.stdout
+
+
+def test_status_error_without_daemon_no_pid(workspace: Workspace) -> None:
+    status = empty_status("error")
+    status["daemon_pid"] = 2**22 + 12345  # above the default pid_max, so never a live process
+    status["last_error"] = "model directory has no config.json"
+    write_status(workspace, status)
+    result = trainctl(workspace, "status")
+    first_line = result.stdout.splitlines()[0]
+    assert first_line == "state:           error (no daemon running)"

@@ -9,7 +9,7 @@ from typing import Any
 
 from safeshell.cli import exit_codes
 from trainer.cli.common import new_parser, run_command, workspace_from
-from trainer.status import read_status
+from trainer.status import pid_alive, read_status
 
 
 def main(argv: list[str]) -> int:
@@ -46,8 +46,14 @@ def _rejected_files(directory: Path) -> list[Path]:
 
 
 def format_status(status: dict[str, Any]) -> str:
-    lines = [f"state:           {status['state']}"
-             + (f" (daemon pid {status['daemon_pid']})" if status.get("daemon_pid") and status["state"] != "stopped" else "")]
+    # "error" and "paused" outlive the daemon, so the pid is shown only while it runs.
+    running = status["state"] != "stopped" and pid_alive(status.get("daemon_pid"))
+    state_line = f"state:           {status['state']}"
+    if running:
+        state_line += f" (daemon pid {status['daemon_pid']})"
+    elif status["state"] in ("error", "paused"):
+        state_line += " (no daemon running)"
+    lines = [state_line]
     job = status.get("job")
     if job:
         lines.append(f"job:             {job.get('id')} on {job.get('file')}")
