@@ -93,7 +93,12 @@ def list_versions(store: Store, args: argparse.Namespace) -> int:
         common.print_json({"current": current, "versions": [v.to_dict(with_files=False) for v in versions]})
         return common.OK
     if not versions:
-        print("no versions yet; record one with 'trainctl versions snapshot'")
+        model = store.current_model
+        if model.is_dir() and any(model.iterdir()):
+            print("no versions yet; record current_model/ with 'trainctl versions snapshot'")
+        else:
+            print("no versions yet and current_model/ is empty or missing; build the built-in model with "
+                  "'trainctl init-model'")
         return common.OK
     for version in versions:
         marks = ("*" if version.id == current else " ") + ("P" if version.pinned else " ")
