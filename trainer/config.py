@@ -121,8 +121,16 @@ def validate(data: dict[str, Any], *, source: str) -> TrainingConfig:
         error = errors[0]
         key = str(error.path[0]) if error.path else None
         value = data.get(key) if key is not None else data
-        raise ConfigError(f"invalid value {value!r}: {error.message}", file=source, key=key,
-                          hint="fix the value, then run 'trainctl config validate'")
+        message = f"invalid value {value!r}: {error.message}"
+        if len(errors) > 1:
+            # Listing every invalid key lets the user fix the file in one edit.
+            message += f"\n{len(errors) - 1} more problem(s):"
+            for other in errors[1:]:
+                other_key = str(other.path[0]) if other.path else None
+                other_value = data.get(other_key) if other_key is not None else data
+                message += f"\n  key {other_key!r}: invalid value {other_value!r}: {other.message}"
+        raise ConfigError(message, file=source, key=key,
+                          hint="fix the values, then run 'trainctl config validate'")
 
     merged = {**template_defaults(), **data}
     values = {name: merged.get(name) for name in TrainingConfig.__dataclass_fields__}

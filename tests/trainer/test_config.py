@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from safeshell.workspace import Workspace
-from trainer.config import check_accepted, load_config, unaccepted_changes
+from trainer.config import check_accepted, load_config, unaccepted_changes, validate
 from trainer.errors import ConfigError
 
 from tests.trainer.conftest import trainctl, write_config
@@ -127,3 +127,12 @@ def test_config_validate_and_show_commands(workspace: Workspace) -> None:
     data = json.loads(shown.stdout)
     assert data["config"]["batch_size"] == 16
     assert data["changes"] == [{"key": "batch_size", "old": 8, "new": 16, "critical": True}]
+
+
+def test_validate_lists_every_invalid_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        validate({"batch_size": 0, "logging_steps": "five"}, source="config.json")
+    message = caught.value.message
+    assert "key 'batch_size'" in str(caught.value)
+    assert "1 more problem(s):" in message
+    assert "key 'logging_steps': invalid value 'five'" in message
