@@ -7,7 +7,8 @@ import json
 
 from safeshell.cli import exit_codes
 from trainer.cli.common import add_workspace_option, new_parser, run_command, workspace_from
-from trainer.queue import Queue, QueueEntry
+from trainer.errors import QueueError
+from trainer.queue import Queue, QueueEntry, parse_priority
 
 
 def main(argv: list[str]) -> int:
@@ -21,12 +22,12 @@ def main(argv: list[str]) -> int:
     listing.add_argument("--all", action="store_true", help="also list finished entries (newest first)")
     add = commands.add_parser("add", help="validate a JSONL file and queue it (a file outside inbox/ is copied in)")
     add.add_argument("file", metavar="FILE")
-    add.add_argument("--priority", default="normal", help="high, normal, low or an integer; higher runs first")
+    add.add_argument("--priority", default="normal", type=_priority, help="high, normal, low or an integer; higher runs first")
     remove = commands.add_parser("remove", help="take a queued entry off the queue (its file moves to inbox/removed/)")
     remove.add_argument("id", type=int, metavar="ID")
     priority = commands.add_parser("set-priority", help="change an entry's priority")
     priority.add_argument("id", type=int, metavar="ID")
-    priority.add_argument("priority", metavar="PRIORITY", help="high, normal, low or an integer")
+    priority.add_argument("priority", metavar="PRIORITY", type=_priority, help="high, normal, low or an integer")
     for subparser in (listing, add, remove, priority):
         add_workspace_option(subparser)
     return run_command(parser, argv, _run)
@@ -65,3 +66,11 @@ def format_entries(entries: list[QueueEntry]) -> str:
     if any(entry.head and entry.state == "queued" for entry in entries):
         lines.append("* resumes from its last complete checkpoint")
     return "\n".join(lines)
+
+
+def _priority(text: str) -> int:
+    """Parse a priority argument, so a bad one is a usage error (exit 64) like any other."""
+    try:
+        return parse_priority(text)
+    except QueueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message}; {exc.hint}") from None
