@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
-from safeshell.shell import paths, programs, semantics, shells, trainctl, words
+from safeshell.shell import interpreters, paths, programs, semantics, shells, trainctl, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.model import SimpleCommand
 from safeshell.shell.state import LimitExceeded, ShellState
@@ -131,7 +131,7 @@ def run_argv(
         return shells.run_python_launcher(walker, program, args, state, stdin, source=source)
     if program in semantics.SHELLS:
         return shells.run_shell(walker, program, args, state, stdin, source=source)
-    if program.startswith(semantics.PYTHONS_PREFIX) or program in ("perl", "node", "nodejs", "ruby", "deno", "bun"):
+    if program.startswith(semantics.PYTHONS_PREFIX) or program in ("perl", "node", "nodejs", "ruby", "deno", "bun") or interpreters.is_opaque(program):
         return shells.run_interpreter(walker, program, args, state, stdin, source=source)
     if program == "safeshell":
         return shells.run_safeshell(walker, args, state, stdin, source=source)

@@ -64,8 +64,12 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         return None
     if subcommand not in GIT_READ_ONLY:
         walker.ctx.unknown_program_ran = True  # clone, pull, submodule... create files
-    root = work_tree or _repository_root(state.cwd)
+    # Without a repository found above cwd, git may still reach one through
+    # GIT_DIR or GIT_WORK_TREE; a worktree-changing subcommand is taken to
+    # reach cwd (fail closed) rather than to change nothing.
+    root = work_tree or _repository_root(state.cwd) or state.cwd
     if root is None:
+        walker.ctx.emit(K.DELETE, source=source, resolved=False, detail={"reason": "git worktree has no static value"})
         return None
     whole_tree = [Arg(root, True, root)]
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
@@ -117,6 +121,7 @@ def normalize_signal(text: str) -> str:
 
 def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     signal = "TERM"
+    signal_given = False
     targets: list[str] = []
     resolved = True
     index = 0
@@ -131,15 +136,21 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             resolved = False
             targets.append(arg.source)
             continue
+        if text == "--":
+            targets.extend(rest.text if rest.resolved else rest.source for rest in args[index:])
+            resolved = resolved and all(rest.resolved for rest in args[index:])
+            break
         if text in ("-l", "-L", "--list", "--table"):
             return None
         if text in ("-s", "--signal") and name != "pkill" or (name == "pkill" and text == "--signal"):
             if index < len(args):
                 signal = normalize_signal(args[index].text)
+                signal_given = True
                 index += 1
             continue
         if text == "-n" and name == "kill" and index < len(args):
             signal = normalize_signal(args[index].text)
+            signal_given = True
             index += 1
             continue
         if text in value_options:
@@ -152,6 +163,10 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             continue
         if text.startswith("-") and len(text) > 1:
             candidate = text[1:]
+            if name == "kill" and candidate.isdigit() and signal_given:
+                targets.append(text)  # `kill -9 -1`: after the signal, -N is a process group
+                continue
+            signal_given = True
             if candidate.isdigit() or candidate.isalpha() and (candidate.upper() in SIGNALS.values() or candidate.upper().startswith("SIG")):
                 signal = normalize_signal(candidate)
             elif name == "kill" and candidate.isdigit():

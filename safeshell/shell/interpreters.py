@@ -9,6 +9,7 @@ module), the others through :mod:`safeshell.shell.token_scan`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,11 +41,35 @@ class Invocation:
     unresolved: bool = False
 
 
+# Option letters whose value is inline code, per interpreter family.
+CODE_LETTERS = {"perl": "eE", "ruby": "e", "php": "rBRE", "r": "e", "lua": "e", "julia": "eE"}
+# Interpreters without a scanner: their code is checked for any call that could
+# change files or run commands, and fails closed when one appears.
+OPAQUE_FAMILIES = frozenset({"php", "r", "lua", "julia"})
+OPAQUE_PROGRAMS = frozenset({"Rscript", "R", "luajit", "julia", "ipython", "ipython3"})
+OPAQUE_RISKY = re.compile(
+    r"\b(unlink|remove|rmdir|rm|delete|rename|move|copy|system|exec|shell_exec|passthru|popen|proc_open|execute|run|spawn|"
+    r"eval|file_put_contents|fopen|fwrite|open|write|writeLines|writelines|truncate|chmod|chown|sink|save|saveRDS|"
+    r"mkdir|symlink|link|touch|cp|mv|dir_create|file_create|file_delete|file_move|file_copy)\b"
+)
+
+
+def is_opaque(program: str) -> bool:
+    """Whether ``program`` is an interpreter whose code has no scanner here."""
+    return program in OPAQUE_PROGRAMS or re.fullmatch(r"(php|lua)[0-9.]*", program) is not None
+
+
 def family(program: str) -> str:
-    if program.startswith(("python", "pypy")):
+    if program.startswith(("python", "pypy")) or program.startswith("ipython"):
         return "python"
     if program in ("node", "nodejs", "deno", "bun"):
         return "node"
+    if program.startswith("php"):
+        return "php"
+    if program in ("Rscript", "R"):
+        return "r"
+    if program.startswith("lua"):
+        return "lua"
     return program
 
 
@@ -56,6 +81,16 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
     inplace = False
     operands: list[str] = []
     index = 0
+    if program in ("deno", "bun") and args and args[0].text in ("eval", "run", "x"):
+        # `deno eval CODE`, `deno run FILE`: the subcommand comes first.
+        if args[0].text == "eval":
+            code_args = [arg for arg in args[1:] if not arg.text.startswith("-")]
+            if not code_args or not code_args[0].resolved:
+                plan.unresolved = True
+                return plan
+            plan.code = code_args[0].text
+            return plan
+        index = 1
     while index < len(args):
         arg = args[index]
         if not arg.resolved:
@@ -81,6 +116,9 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
             continue
         if kind == "node" and text in ("-e", "--eval", "-p", "--print"):
             if index < len(args):
+                if not args[index].resolved:
+                    plan.unresolved = True
+                    return plan
                 code_parts.append(args[index].text)
                 index += 1
             continue
@@ -91,6 +129,9 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
         for position, letter in enumerate(letters):
             rest = letters[position + 1 :]
             if kind == "python" and letter == "c":
+                if not rest and index < len(args) and not args[index].resolved:
+                    plan.unresolved = True
+                    return plan
                 code_parts.append(rest if rest else (args[index].text if index < len(args) else ""))
                 if not rest:
                     index += 1
@@ -99,10 +140,13 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
                 return plan
             if kind == "python" and letter == "m":
                 return plan  # a module: an unknown program
-            if kind in ("perl", "ruby") and letter in ("e", "E"):
+            if letter in CODE_LETTERS.get(kind, ""):
                 if rest:
                     code_parts.append(rest)
                 elif index < len(args):
+                    if not args[index].resolved:
+                        plan.unresolved = True
+                        return plan
                     code_parts.append(args[index].text)
                     index += 1
                 break
@@ -134,6 +178,12 @@ def scan(walker: "Walker", program: str, code: str, state: ShellState, *, source
     are not, so an effect hidden in an imported helper is missed here.
     """
     kind = family(program)
+    if kind in OPAQUE_FAMILIES:
+        risky = OPAQUE_RISKY.search(code)
+        if risky is not None:
+            walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
+                            detail={"reason": f"{program} code calls {risky.group(1)!r}, which this analysis cannot follow"})
+        return
     if kind == "python":
         effects = python_scan.scan(code)
     else:

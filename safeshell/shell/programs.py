@@ -254,12 +254,15 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
             from safeshell.shell.words import resolve_path
 
             change_directory(walker, state, resolve_path(value.text, state.cwd) if value.resolved else None)
-    if name in ("flock", "su"):
+    if name == "script":
+        # `script [-c CMD] [FILE]`: FILE is the typescript it writes.
+        emit_paths(walker, K.WRITE, parsed.operands[:1], state, source=source)
+    if name in ("flock", "su", "script"):
         code = [args[index + 1] for index, arg in enumerate(args[:-1]) if arg.text in ("-c", "--command")]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
-        if name == "su":
-            return ""  # an interactive login shell: nothing in the command runs
+        if name in ("su", "script"):
+            return ""  # an interactive shell: nothing in the command runs
     command = parsed.operands[wrapper.leading_operands :]
     if name == "flock" and not command:
         return ""

@@ -180,6 +180,15 @@ WRAPPERS: dict[str, Wrapper] = {
     "npx": Wrapper(_opts("-p", "--package")),
     "bunx": Wrapper(_opts("-p", "--package")),
     "su": Wrapper(_opts("-c", "--command", "-s", "--shell", "-g", "--group", "-G", "--supp-group", "-w", "--whitelist-environment")),
+    "unshare": Wrapper(_opts("-S", "-G", "-R", "-w", "--setuid", "--setgid", "--root", "--wd", "--map-user", "--map-group"),
+                       chdir_options=_opts("-w", "--wd")),
+    "nsenter": Wrapper(_opts("-t", "-S", "-G", "-r", "-w", "--target", "--setuid", "--setgid", "--root", "--wd"), chdir_options=_opts("-w", "--wd")),
+    "systemd-run": Wrapper(_opts("-u", "-p", "-E", "-M", "-H", "--unit", "--property", "--setenv", "--machine", "--host", "--description",
+                                 "--slice", "--uid", "--gid", "--nice", "--working-directory", "--on-active", "--on-calendar"),
+                           chdir_options=_opts("--working-directory")),
+    "firejail": Wrapper(),
+    "script": Wrapper(_opts("-c", "--command", "-t", "--timing", "-I", "-O", "-B", "-T", "-E", "--echo", "--log-in", "--log-out",
+                            "--log-io", "--log-timing")),
     "env": Wrapper(_opts("-u", "-C", "-S", "--unset", "--chdir", "--split-string"), chdir_options=_opts("-C", "--chdir")),
 }
 

@@ -40,6 +40,9 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "execSync": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawnSync": (K.EXEC_DYNAMIC, "spawn"),
         "spawn": (K.EXEC_DYNAMIC, "spawn"), "execFileSync": (K.EXEC_DYNAMIC, "spawn"), "execFile": (K.EXEC_DYNAMIC, "spawn"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "Function": (K.EXEC_DYNAMIC, "dynamic"),
+        # Deno's file API.
+        "removeSync": (K.DELETE, "first"), "remove": (K.DELETE, "first"), "writeTextFileSync": (K.TRUNCATE, "first"),
+        "writeTextFile": (K.TRUNCATE, "first"), "run": (K.EXEC_DYNAMIC, "dynamic"), "Command": (K.EXEC_DYNAMIC, "dynamic"),
     },
     "ruby": {
         "rm_rf": (K.DELETE, "all"), "rm_r": (K.DELETE, "all"), "rm": (K.DELETE, "all"), "rm_f": (K.DELETE, "all"),
@@ -56,7 +59,8 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
 }
 # Names that other objects also have: counted only on these receivers or as bare calls.
 AMBIGUOUS = {
-    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile"}, ("fs", "child_process", "cp", "promises")),
+    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command"},
+             ("fs", "child_process", "cp", "promises", "Deno")),
     "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch"}, ("File", "FileUtils", "Dir", "IO", "FU")),
     "perl": (set(), ()),
 }

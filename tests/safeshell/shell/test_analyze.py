@@ -32,7 +32,7 @@ CASES = [
     ("chmod 000 current_model", "chmod"),
     ("touch current_model/new", None),  # creates below, not at
     ("rsync -a --delete scratch/ current_model", "delete"),
-    ("git clean -fdx", None),  # not a repository: git changes nothing
+    ("git clean -fdx current_model", "delete"),  # no repository found: GIT_DIR may name one, so it fails closed
     ("cd current_model && rm -rf ../current_model", "delete"),
     ("f() { rm -rf \"$@\"; }; f current_model", "delete"),
     ("for x in a current_model; do rm -r $x; done", "delete"),

@@ -46,7 +46,7 @@ PRESENT = [
     ("sort -o b.txt a.txt", {("write", "b.txt", True), ("read", "a.txt", True)}),
     ("curl -o b.txt https://example.com", {("write", "b.txt", True)}),
     ("git -C repo clean -fd", {("delete", "repo", True)}),
-    ("git rm repo/src.py", set()),  # cwd is not inside the repository
+    ("git rm repo/src.py", {("delete", "repo/src.py", True)}),  # no repository found from cwd: fails closed
     ("cd repo && git rm src.py", {("delete", "repo/src.py", True)}),
     ("cd repo && git reset --hard", {("write", "repo", True)}),
     ("cd repo && git checkout -- src.py", {("write", "repo/src.py", True)}),
