@@ -126,7 +126,10 @@ def run_argv(
         return programs.unwrap(walker, program, args, state, stdin, source=source, prefix=prefix)
     if program in semantics.RUNNERS and args and args[0].text in ("run", "exec", "dlx", "x"):
         parsed = programs.parse_options(args[1:], semantics.RUNNERS[program], stop_at_operand=True)
-        return run_argv(walker, parsed.operands, state.copy(), stdin, source=source)
+        operands = parsed.operands
+        if program == "uv" and operands and operands[0].text.endswith(".py"):
+            operands = [Arg("python3", True, "python3"), *operands]  # `uv run script.py` runs it with Python
+        return run_argv(walker, operands, state.copy(), stdin, source=source)
     if program in semantics.PYTHON_LAUNCHERS:
         return shells.run_python_launcher(walker, program, args, state, stdin, source=source)
     if program in semantics.SHELLS:

@@ -41,11 +41,14 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     from safeshell.shell.commands import run_argv
 
     index = 0
+    follow = False
     while index < len(args) and args[index].text in ("-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3", "-D"):
+        if args[index].text in ("-H", "-L", "-P"):
+            follow = args[index].text != "-P"  # the last of -H, -L, -P wins
         index += 2 if args[index].text == "-D" else 1
     starts: list[Arg] = []
     while index < len(args) and not (args[index].resolved and (args[index].text.startswith("-") or args[index].text in ("(", "!", ")"))):
-        starts.append(args[index])
+        starts.append(_followed(args[index], state) if follow else args[index])
         index += 1
     expression = args[index:]
     if not starts:
@@ -82,6 +85,17 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
             separator = "\0" if any(arg.text == "-print0" for arg in expression) else "\n"
             return "".join(match + separator for match in matches.get(IMPLICIT_PRINT, []))
     return None
+
+
+def _followed(start: Arg, state: ShellState) -> Arg:
+    """With -H or -L, a start path that is a symlink stands for its target."""
+    if not start.resolved or state.cwd is None and not os.path.isabs(start.text):
+        return start
+    path = os.path.join(state.cwd or "/", start.text)
+    if not os.path.islink(path.rstrip("/") or "/"):
+        return start
+    target = os.path.realpath(path)
+    return Arg(target, True, start.source)
 
 
 def _split_actions(expression: list[Arg]) -> tuple[list[str | None], list[list[Arg]], bool, list[Arg]]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
 SIGNALS = {"1": "HUP", "2": "INT", "3": "QUIT", "6": "ABRT", "9": "KILL", "15": "TERM", "18": "CONT", "19": "STOP", "10": "USR1", "12": "USR2"}
+GRACEFUL_SIGNALS = frozenset({"TERM", "INT", "HUP", "CONT", "USR1", "USR2", "0"})
 # Subcommands that create no files (so a script run later cannot come from them).
 GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame", "grep", "describe",
                            "remote", "config", "tag", "shortlog", "reflog", "add", "commit", "push", "help", "version"})
@@ -122,6 +123,7 @@ def normalize_signal(text: str) -> str:
 def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     signal = "TERM"
     signal_given = False
+    signal_known = True  # False once a word that may be the signal has no static value
     targets: list[str] = []
     resolved = True
     index = 0
@@ -134,6 +136,7 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         index += 1
         if not arg.resolved:
             resolved = False
+            signal_known = signal_known and not arg.source.startswith("-") and signal_given
             targets.append(arg.source)
             continue
         if text == "--":
@@ -146,11 +149,15 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             if index < len(args):
                 signal = normalize_signal(args[index].text)
                 signal_given = True
+                signal_known = args[index].resolved
+                resolved = resolved and signal_known
                 index += 1
             continue
         if text == "-n" and name == "kill" and index < len(args):
             signal = normalize_signal(args[index].text)
             signal_given = True
+            signal_known = args[index].resolved
+            resolved = resolved and signal_known
             index += 1
             continue
         if text in value_options:
@@ -175,6 +182,11 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         targets.append(text)
     if not targets and resolved:
         return None
+    if not resolved and name == "kill" and signal_known and signal in GRACEFUL_SIGNALS:
+        # The process handles these signals itself (the daemon checkpoints on
+        # TERM), so which process gets one does not decide anything. Only for
+        # kill: after its signal, every word is a target, never a new signal.
+        resolved = True
     walker.ctx.emit(K.KILL, source=source, resolved=resolved, detail={"signal": signal, "targets": targets, "match": match})
     return None
 

@@ -286,7 +286,13 @@ def _scan_awk(walker: "Walker", program: str, state: ShellState, *, source: str)
     in_print = False
     for index, token in enumerate(tokens):
         if token.kind == "word" and token.text in ("system",):
-            walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "awk system() call"})
+            literal = tokens[index + 2] if index + 3 < len(tokens) and tokens[index + 1].text == "(" and tokens[index + 3].text == ")" else None
+            if literal is not None and literal.kind == "string" and not literal.interpolated:
+                from safeshell.shell import shells
+
+                shells.analyze_code(walker, literal.text, state, source=source, same_shell=False)
+            else:
+                walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "awk system() call"})
         if token.kind == "word" and token.text in ("print", "printf"):
             in_print = True
         elif token.kind == "punct" and token.text in (";", "}", "{"):
@@ -311,6 +317,15 @@ def uniq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
     if len(parsed.operands) > 1:
         emit_write(walker, parsed.operands[1], state, source=source, truncate=True)
+    return None
+
+
+def sqlite3(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``sqlite3 DATABASE [SQL]``: the database is opened for writing unless -readonly."""
+    parsed = parse_options(args, _opts("-cmd", "-separator", "-nullvalue", "-newline", "-init", "-vfs", "-mmap", "-lookaside",
+                                       "-pagecache", "-maxsize"))
+    kind = K.READ if any(arg.text in ("-readonly", "--readonly") for arg in args) else K.WRITE
+    emit_paths(walker, kind, parsed.operands[:1], state, source=source)
     return None
 
 
@@ -395,6 +410,7 @@ def watch(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
 
 
 HANDLERS: dict[str, Handler] = {
+    "sqlite3": sqlite3,
     "tee": tee, "rsync": rsync, "dd": dd, "tar": tar, "unzip": unzip, "zip": zip_, "uniq": uniq,
     "gzip": compress, "gunzip": compress, "bzip2": compress, "bunzip2": compress, "xz": compress, "unxz": compress,
     "zstd": compress, "unzstd": compress,

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 # Options that take a value, per interpreter family.
 VALUE_OPTIONS = {
     "python": frozenset({"-W", "-X", "--check-hash-based-pycs"}),
-    "perl": frozenset({"-I", "-M", "-m", "-x", "-C", "-F", "-0", "-l", "-d", "-D"}),
+    # -0 and -l take their value attached (`-0777`, `-l012`), never as the next word.
+    "perl": frozenset({"-I", "-M", "-m", "-x", "-C", "-F", "-d", "-D"}),
     "node": frozenset({"-r", "--require", "--import", "--loader", "--input-type", "-C", "--conditions", "--env-file", "--experimental-loader"}),
     "ruby": frozenset({"-r", "-I", "-C", "-E", "-F", "-0", "-x", "-T", "--encoding"}),
 }
@@ -39,6 +40,7 @@ class Invocation:
     inplace_files: list[str] = field(default_factory=list)
     chdir: str | None = None
     unresolved: bool = False
+    module: str | None = None  # `python -m a.b` as the relative path a/b.py
 
 
 # Option letters whose value is inline code, per interpreter family.
@@ -139,7 +141,12 @@ def parse_invocation(program: str, args: list[Arg]) -> Invocation:
                 plan.code = "\n".join(code_parts)
                 return plan
             if kind == "python" and letter == "m":
-                return plan  # a module: an unknown program
+                # A module: scanned when it is a file of the working tree
+                # (`python -m scratch.cleanup`); otherwise an unknown program.
+                module = rest or (args[index].text if index < len(args) and args[index].resolved else "")
+                if module and all(part.isidentifier() for part in module.split(".")):
+                    plan.module = module.replace(".", "/") + ".py"
+                return plan
             if letter in CODE_LETTERS.get(kind, ""):
                 if rest:
                     code_parts.append(rest)

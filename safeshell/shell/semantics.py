@@ -70,6 +70,17 @@ PROGRAMS: dict[str, Program] = {
     "rimraf": Program("operands", K.DELETE),
     # rename EXPR FILES (perl) or rename FROM TO FILES (util-linux): every file may move.
     "rename": Program("operands", K.MOVE, _opts("-e"), skip=1),
+    # patch [ORIGINAL [PATCHFILE]]: the original is rewritten in place.
+    "patch": Program("operands", K.WRITE, _opts("-i", "-o", "-p", "-d", "-D", "-r", "-B", "-F", "-z", "-V", "--input", "--output",
+                                               "--strip", "--directory", "--reject-file", "--prefix", "--fuzz", "--suffix"),
+                     write_options=_opts("-o", "--output"), read_options=_opts("-i", "--input")),
+    # split INPUT [PREFIX]: writes PREFIXaa, PREFIXab... next to PREFIX.
+    "split": Program("operands", K.WRITE, _opts("-b", "-l", "-n", "-C", "-a", "-t", "--bytes", "--lines", "--number", "--line-bytes",
+                                               "--suffix-length", "--additional-suffix", "--separator", "--filter"), skip=1),
+    "mkfifo": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
+    "mknod": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
+    "scp": Program("copy", None, _opts("-P", "-i", "-o", "-F", "-c", "-l", "-S", "-J", "-D", "-X")),
+    "sqlite3": Program("custom"),
     "sponge": Program("operands", K.TRUNCATE, flag_kinds={"-a": K.WRITE}),
     "shred": Program("operands", K.WRITE, _opts("-n", "-s", "--iterations", "--size", "--random-source"),
                      flag_kinds={"-u": K.DELETE, "--remove": K.DELETE}),

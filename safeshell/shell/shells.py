@@ -257,6 +257,15 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
             return None
         ctx.emit(OperationKind.READ, (script_path,), source=source)
         interpreters.scan(walker, program, code, state, source=source)
+    elif plan.module is not None:
+        module_path = words.resolve_path(plan.module, state.cwd)
+        if module_path is not None and os.path.isfile(module_path):
+            code = script_text(ctx, module_path, plan.module, source=source)
+            if code is not None:
+                ctx.emit(OperationKind.READ, (module_path,), source=source)
+                interpreters.scan(walker, program, code, state, source=source)
+        else:
+            ctx.unknown_program_ran = True  # an installed module: its code is not read here
     elif plan.reads_stdin:
         run_stdin_code(walker, program, stdin, state, source=source, inherited=stdin is INHERITED)
     return None
