@@ -66,7 +66,14 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
             return starts  # the start paths stand for everything below them
         return [Arg(match, True, match) for match in matches.get(action, [])]
 
-    if deletes:
+    if deletes and matches is None and not unresolved:
+        # The tree is too large to walk: each start is deleted only when the
+        # expression may select it; what lies below is unknown (fails closed).
+        action = ACTION + "delete"
+        selected = [start for start in starts if action in _evaluate(tokens, start.text, os.path.join(state.cwd or "/", start.text)).acted]
+        emit_paths(walker, K.DELETE, selected, state, source=source)
+        walker.ctx.emit(K.DELETE, source=source, resolved=False, detail={"reason": "find -delete below a tree too large to walk"})
+    elif deletes:
         emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
     for number, command in enumerate(commands):
         targets = targets_of(f"{ACTION}exec{number}")

@@ -320,6 +320,31 @@ def uniq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     return None
 
 
+def mktemp(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``mktemp [-d] [-p DIR] [TEMPLATE]``: a new, not yet existing path, which it prints.
+
+    The printed name stands in for the random one: what matters downstream is
+    that it is a fresh entry of the temporary directory, not which one.
+    """
+    parsed = parse_options(args, _opts("-p", "--suffix"))
+    if any(not arg.resolved for arg in args):
+        walker.ctx.emit(K.CREATE, source=source, resolved=False, detail={"reason": "mktemp arguments have no static value"})
+        return None
+    directories = parsed.values("-p")
+    template = parsed.operands[0].text if parsed.operands else "tmp.XXXXXXXXXX"
+    relative_to_tmp = bool(directories) or "/" not in template or parsed.has("-t")
+    base = directories[-1].text if directories else (state.lookup("TMPDIR") or "/tmp")
+    stem = template.rstrip("X")
+    filled = stem + "safeshell" + "0" * max(0, len(template) - len(stem) - 9)
+    path = os.path.join(base, os.path.basename(filled)) if relative_to_tmp else filled
+    located = resolve_path(path, state.cwd)
+    if located is None:
+        return None
+    if not parsed.has("-u", "--dry-run"):
+        walker.ctx.emit(K.CREATE, (located,), source=source)
+    return located + "\n"
+
+
 def sqlite3(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     """``sqlite3 DATABASE [SQL]``: the database is opened for writing unless -readonly."""
     parsed = parse_options(args, _opts("-cmd", "-separator", "-nullvalue", "-newline", "-init", "-vfs", "-mmap", "-lookaside",
@@ -410,6 +435,7 @@ def watch(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
 
 
 HANDLERS: dict[str, Handler] = {
+    "mktemp": mktemp,
     "sqlite3": sqlite3,
     "tee": tee, "rsync": rsync, "dd": dd, "tar": tar, "unzip": unzip, "zip": zip_, "uniq": uniq,
     "gzip": compress, "gunzip": compress, "bzip2": compress, "bunzip2": compress, "xz": compress, "unxz": compress,

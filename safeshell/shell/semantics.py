@@ -81,6 +81,7 @@ PROGRAMS: dict[str, Program] = {
     "mknod": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
     "scp": Program("copy", None, _opts("-P", "-i", "-o", "-F", "-c", "-l", "-S", "-J", "-D", "-X")),
     "sqlite3": Program("custom"),
+    "mktemp": Program("custom"),
     "sponge": Program("operands", K.TRUNCATE, flag_kinds={"-a": K.WRITE}),
     "shred": Program("operands", K.WRITE, _opts("-n", "-s", "--iterations", "--size", "--random-source"),
                      flag_kinds={"-u": K.DELETE, "--remove": K.DELETE}),

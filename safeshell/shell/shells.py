@@ -158,6 +158,10 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
             return None
         rest = operands[2:]
         positional = [arg.text for arg in rest] if all(arg.resolved for arg in rest) else None
+        if len(operands) > 1:
+            # `bash -c CODE NAME ARGS...`: NAME becomes $0.
+            state = state.copy()
+            state.arg0 = operands[1].text if operands[1].resolved else None
         return analyze_code(walker, code.text, state, source=source, positional=positional, same_shell=False)
     if operands:
         return run_script_file(walker, operands[0], operands[1:], state, source=source, same_shell=False)

@@ -36,6 +36,7 @@ class ShellState:
     variables: dict[str, str | None]
     functions: dict[str, Any] = field(default_factory=dict)
     positional: list[str] | None = None
+    arg0: str | None = "bash"  # $0: the shell's name, or the word after `bash -c CODE`
     dirstack: list[str | None] = field(default_factory=list)
     oldpwd: str | None = None
     terminated: bool = False  # an `exit` ran: later commands in this flow never run
@@ -46,6 +47,7 @@ class ShellState:
             variables=dict(self.variables),
             functions=dict(self.functions),
             positional=None if self.positional is None else list(self.positional),
+            arg0=self.arg0,
             dirstack=list(self.dirstack),
             oldpwd=self.oldpwd,
             terminated=self.terminated,

@@ -332,11 +332,11 @@ def _variable_value(name_node: Node, state: ShellState) -> str | list[str] | Non
     if name in NUMERIC_SPECIALS:
         return "0"
     if name.isdigit():
-        if state.positional is None:
-            return None
         position = int(name)
         if position == 0:
-            return "bash"
+            return state.arg0
+        if state.positional is None:
+            return None
         return state.positional[position - 1] if position <= len(state.positional) else ""
     if name == "@":
         return None if state.positional is None else list(state.positional)
