@@ -245,7 +245,28 @@ class _Scanner(ast.NodeVisitor):
             return
         self.effects.append(Effect(K.WRITE, path=self._literal(target), call=name))
 
+    def _os_exec(self, node: ast.Call, name: str) -> None:
+        """``os.execvp(FILE, ARGV)``, ``os.spawnl(MODE, PATH, ARG0, ...)``: FILE runs with ARGV[1:]."""
+        offset = 1 if name.startswith("spawn") else 0
+        variant = name[len("spawn") if name.startswith("spawn") else len("exec"):]
+        program = self._literal(node.args[offset]) if len(node.args) > offset else None
+        if variant.startswith("v"):
+            vector = node.args[offset + 1] if len(node.args) > offset + 1 else None
+            elements = list(vector.elts) if isinstance(vector, ast.List | ast.Tuple) else None
+        else:
+            elements = list(node.args[offset + 1 :])
+            if variant.endswith("e") and elements:
+                elements = elements[:-1]  # the environment mapping
+        parts = [self._literal(element) for element in elements] if elements is not None else None
+        if program is None or parts is None or any(part is None for part in parts):
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
+            return
+        self.effects.append(Effect(K.EXEC_DYNAMIC, argv=(program, *(part for part in parts[1:] if part is not None)), call=name))
+
     def _subprocess(self, node: ast.Call, name: str) -> None:
+        if name.startswith(("exec", "spawn")):
+            self._os_exec(node, name)
+            return
         if not node.args:
             self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
             return
