@@ -258,7 +258,8 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
         # `script [-c CMD] [FILE]`: FILE is the typescript it writes.
         emit_paths(walker, K.WRITE, parsed.operands[:1], state, source=source)
     if name in ("flock", "su", "script"):
-        code = [args[index + 1] for index, arg in enumerate(args[:-1]) if arg.text in ("-c", "--command")]
+        code = [args[index + 1] for index, arg in enumerate(args[:-1])
+                if arg.text in ("-c", "--command") or name == "script" and _bundle_ends_with_c(arg.text)]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
         if name in ("su", "script"):
@@ -268,6 +269,11 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
         return ""
     # `command` and `builtin` skip shell functions of the same name.
     return run_argv(walker, command, state, stdin, source=source, functions=name not in ("command", "builtin"))
+
+
+def _bundle_ends_with_c(text: str) -> bool:
+    """Whether ``text`` is a bundle of short flags whose last one is -c (``script -qc CMD``)."""
+    return len(text) > 2 and text[0] == "-" and text[1] != "-" and text.endswith("c") and text[1:].isalpha()
 
 
 def _strip_env(args: list[Arg], state: ShellState) -> list[Arg] | None:
