@@ -320,6 +320,68 @@ def uniq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     return None
 
 
+def at(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``at TIME``, ``batch``: the job is shell code from standard input or ``-f FILE``."""
+    from safeshell.shell import shells
+    from safeshell.shell.walker import INHERITED
+
+    parsed = parse_options(args, _opts("-f", "-q", "-t", "-m"))
+    if any(arg.text in ("-l", "-r", "-d", "-c", "-V") for arg in args):
+        return None  # lists, removes or prints jobs
+    files = parsed.values("-f")
+    if files:
+        return shells.run_script_file(walker, files[-1], [], state, source=source, same_shell=False)
+    return shells.run_stdin_code(walker, "sh", stdin, state, source=source, inherited=stdin is INHERITED)
+
+
+TMUX_COMMAND_SUBCOMMANDS = frozenset({"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane", "respawnp",
+                                      "respawn-window", "respawnw", "run-shell", "run"})
+TMUX_VALUE_OPTIONS = _opts("-s", "-n", "-c", "-t", "-x", "-y", "-e", "-F", "-f", "-l", "-p", "-L", "-S", "-T")
+
+
+def tmux(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``tmux new -d CMD`` runs CMD in a shell; ``tmux send-keys -t X CMD Enter`` types it into one."""
+    from safeshell.shell import shells
+
+    parsed = parse_options(args, _opts("-L", "-S", "-f", "-T"), stop_at_operand=True)
+    if not parsed.operands:
+        return None
+    subcommand, rest = parsed.operands[0], parsed.operands[1:]
+    if not subcommand.resolved:
+        walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "tmux subcommand has no static value"})
+        return None
+    if subcommand.text in TMUX_COMMAND_SUBCOMMANDS:
+        words_run = parse_options(rest, TMUX_VALUE_OPTIONS, stop_at_operand=True).operands
+    elif subcommand.text in ("send-keys", "send"):
+        words_run = [arg for arg in parse_options(rest, TMUX_VALUE_OPTIONS).operands if arg.text not in ("Enter", "C-m", "KPEnter")]
+    else:
+        return None
+    if not words_run:
+        return None
+    if any(not arg.resolved for arg in words_run):
+        walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False, detail={"reason": "tmux command has no static value"})
+        return None
+    return shells.analyze_code(walker, " ".join(arg.text for arg in words_run), state, source=source, same_shell=False)
+
+
+def screen(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``screen -dmS NAME CMD ARGS``: runs CMD with its arguments in a new session."""
+    from safeshell.shell.commands import run_argv
+
+    index = 0
+    while index < len(args) and args[index].text.startswith("-"):
+        text = args[index].text
+        index += 1
+        if text in ("-ls", "-list", "-r", "-x", "-X", "-R", "-wipe", "-v", "-version"):
+            return None  # attaches to, lists or commands an existing session
+        # A bundle whose last letter takes a value (-S NAME, -c FILE...) uses the next word.
+        if text[-1] in "SctTehpl" and not text.startswith("--"):
+            index += 1
+    if index >= len(args):
+        return None
+    return run_argv(walker, args[index:], state.copy(), None, source=source)
+
+
 def mktemp(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     """``mktemp [-d] [-p DIR] [TEMPLATE]``: a new, not yet existing path, which it prints.
 
@@ -435,6 +497,10 @@ def watch(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
 
 
 HANDLERS: dict[str, Handler] = {
+    "at": at,
+    "batch": at,
+    "tmux": tmux,
+    "screen": screen,
     "mktemp": mktemp,
     "sqlite3": sqlite3,
     "tee": tee, "rsync": rsync, "dd": dd, "tar": tar, "unzip": unzip, "zip": zip_, "uniq": uniq,

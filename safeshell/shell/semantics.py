@@ -82,6 +82,7 @@ PROGRAMS: dict[str, Program] = {
     "scp": Program("copy", None, _opts("-P", "-i", "-o", "-F", "-c", "-l", "-S", "-J", "-D", "-X")),
     "sqlite3": Program("custom"),
     "mktemp": Program("custom"),
+    "at": Program("custom"), "batch": Program("custom"), "tmux": Program("custom"), "screen": Program("custom"),
     "sponge": Program("operands", K.TRUNCATE, flag_kinds={"-a": K.WRITE}),
     "shred": Program("operands", K.WRITE, _opts("-n", "-s", "--iterations", "--size", "--random-source"),
                      flag_kinds={"-u": K.DELETE, "--remove": K.DELETE}),
