@@ -162,7 +162,11 @@ def _destination_match(rule: Rule, operation: Operation, protected: tuple[str, .
         return None
     target = os.path.normpath(destination)
     for protected_path in protected:
-        if path_hits(target, protected_path, kind=OperationKind.WRITE, exact=rule.scope == "exact") != NO_HIT:
+        hit = path_hits(
+            target, protected_path, kind=OperationKind.WRITE,
+            exact=rule.scope == "exact", children=rule.scope == "children",
+        )
+        if hit != NO_HIT:
             return _match(rule, operation, target)
     return None
 
@@ -170,12 +174,15 @@ def _destination_match(rule: Rule, operation: Operation, protected: tuple[str, .
 def _first_hit(rule: Rule, operation: Operation, protected: tuple[str, ...]) -> tuple[str | None, bool]:
     """Return the first path that hits the rule, preferring a direct hit, and whether it is direct."""
     exact = rule.scope == "exact"
+    children = rule.scope == "children"
     recursive = bool(operation.detail.get("recursive"))
     parent_hit: str | None = None
     for raw_path in operation.paths:
         path = os.path.normpath(raw_path) if raw_path else raw_path
         for protected_path in protected:
-            hit = path_hits(path, protected_path, kind=operation.kind, exact=exact, recursive=recursive)
+            hit = path_hits(
+                path, protected_path, kind=operation.kind, exact=exact, recursive=recursive, children=children
+            )
             if hit == DIRECT_HIT:
                 return path, True
             if hit != NO_HIT and parent_hit is None:
@@ -226,7 +233,7 @@ def resolved_rule_paths(policy: Policy, root: str, env: Mapping[str, str]) -> di
     cached = _RESOLVED.get(key)
     if cached is None:
         cached = {
-            rule.id: tuple(resolve_rule_path(path, root=root, env=env) for path in rule.paths)
+            rule.id: _both_forms(rule.paths, root, env)
             for rule in policy.rules
             if rule.paths
         }
@@ -234,3 +241,17 @@ def resolved_rule_paths(policy: Policy, root: str, env: Mapping[str, str]) -> di
             _RESOLVED.clear()
         _RESOLVED[key] = cached
     return cached
+
+
+def _both_forms(paths: tuple[str, ...], root: str, env: Mapping[str, str]) -> tuple[str, ...]:
+    """Return each rule path with symlinks followed and as written, without duplicates.
+
+    Operation paths follow symlinks too, but a delete or move of a link acts on
+    the link itself: ``rm -rf /bin`` removes the ``/bin -> usr/bin`` link, so
+    the rule must match ``/bin`` as well as ``/usr/bin``.
+    """
+    forms: dict[str, None] = {}
+    for path in paths:
+        forms[resolve_rule_path(path, root=root, env=env)] = None
+        forms[resolve_rule_path(path, root=root, env=env, follow_symlinks=False)] = None
+    return tuple(forms)

@@ -46,8 +46,8 @@ def approval_key_path(env: Mapping[str, str]) -> str:
     return os.path.join(config_home(env), "safeshell", "approval.key")
 
 
-def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str]) -> str:
-    """Return the absolute, symlink-resolved form of one rule path."""
+def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str], follow_symlinks: bool = True) -> str:
+    """Return the absolute form of one rule path, symlinks followed unless ``follow_symlinks`` is false."""
     if path.startswith("{account_home}"):
         path = account_home() + path[len("{account_home}"):]
     elif path.startswith("{home}"):
@@ -60,6 +60,8 @@ def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str]) -> str:
         path = home_dir(env) + path[1:]
     elif not path.startswith("/"):
         path = os.path.join(root, path)
+    if not follow_symlinks:
+        return os.path.normpath(path)
     return os.path.realpath(path)
 
 
@@ -75,17 +77,21 @@ def path_hits(
     kind: OperationKind,
     exact: bool,
     recursive: bool = False,
+    children: bool = False,
 ) -> int:
     """Return how an operation of ``kind`` on ``operation_path`` reaches ``protected``.
 
-    With ``exact`` only the protected path itself matches. Otherwise the
+    With ``exact`` only the protected path itself matches, and with
+    ``children`` the path and its direct entries. Otherwise the
     protected path and anything below it match directly and, for deletes,
     moves and recursive permission changes, any parent directory of it
     matches as a parent hit.
     """
     if operation_path == protected:
         return DIRECT_HIT
-    if exact:
+    if children and operation_path != "/" and os.path.dirname(operation_path) == protected:
+        return DIRECT_HIT
+    if exact or children:
         return NO_HIT
     if _is_below(operation_path, protected):
         return DIRECT_HIT
