@@ -80,13 +80,7 @@ def list_backups(store: Store, args: argparse.Namespace) -> int:
 
 def verify(store: Store, args: argparse.Namespace) -> int:
     report = store.verify_backup(args.backup, sample_percent=args.sample)
-    if args.json:
-        common.print_json(report.to_dict())
-    else:
-        for problem in report.problems:
-            print(f"  {problem}")
-        print(report.summary())
-    return common.OK if report.ok else common.FAILURE
+    return common.print_report(report, as_json=args.json)
 
 
 def restore(store: Store, args: argparse.Namespace) -> int:

@@ -107,3 +107,14 @@ def human_bytes(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{count} B"
+
+
+def print_report(report: Any, *, as_json: bool) -> int:
+    """Print a verification report (every problem, then the summary) and return the exit status."""
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            print(f"  {problem}")
+        print(report.summary())
+    return OK if report.ok else FAILURE
