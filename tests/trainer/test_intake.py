@@ -19,7 +19,8 @@ def test_file_taken_after_two_equal_scans(workspace: Workspace) -> None:
     path = workspace.inbox / "a.jsonl"
     path.write_text(json.dumps({"text": "half"}) + "\n")
     first = inbox.scan()
-    assert first.unsettled == 1 and first.queued == []
+    assert first.unsettled == 1
+    assert first.queued == []
     with open(path, "a") as handle:  # the copy goes on between the scans
         handle.write(json.dumps({"text": "rest"}) + "\n")
     assert inbox.scan().queued == []
@@ -34,7 +35,8 @@ def test_partial_and_hidden_names_ignored(workspace: Workspace) -> None:
         (workspace.inbox / name).write_text(json.dumps({"text": "x"}) + "\n")
     inbox.scan()
     report = inbox.scan()
-    assert report.queued == [] and report.unsettled == 0
+    assert report.queued == []
+    assert report.unsettled == 0
     assert (workspace.inbox / "a.jsonl.part").exists()
 
 

@@ -85,7 +85,8 @@ def test_training_records_new_version(reference: Workspace, model_template: Path
     assert "disappeared while queued" in history["vanishing.jsonl"].error
     assert history["docs.jsonl"].state == "done"
     reason = (workspace.inbox / "rejected" / "broken.jsonl.reason.txt").read_text()
-    assert "line: 2" in reason and "not JSON" in reason
+    assert "line: 2" in reason
+    assert "not JSON" in reason
 
     status = read_status(workspace)
     assert status["current_version"] == "v002"
