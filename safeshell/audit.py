@@ -14,33 +14,44 @@ torn last line is reported by :func:`verify` like any other damage.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import time
-from pathlib import Path
-from typing import Any, Iterator, NamedTuple
 
+from safeshell import fastjson
 from safeshell.digests import sha256_hex
 from safeshell.errors import AuditError
-from safeshell.workspace import Workspace
+from safeshell.records import Record
+from safeshell.workspace import AUDIT_LOG, STATE_DIR, Workspace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 GENESIS = "0" * 64
 _TAIL_CHUNK = 64 * 1024
 
 
-class AuditProblem(NamedTuple):
+class AuditProblem(Record):
     """One break in the chain; ``line`` is 1-based in the file."""
 
+    __slots__ = ("line", "message")
     line: int
     message: str
 
+    def __init__(self, line: int, message: str) -> None:
+        self._init(line=line, message=message)
 
-class AuditReport(NamedTuple):
+
+class AuditReport(Record):
     """The result of :func:`verify`: ``ok`` when the whole chain holds."""
 
+    __slots__ = ("path", "entries", "problems")
     path: str
     entries: int
-    problems: tuple[AuditProblem, ...] = ()
+    problems: tuple[AuditProblem, ...]
+
+    def __init__(self, path: str, entries: int, problems: tuple[AuditProblem, ...] = ()) -> None:
+        self._init(path=path, entries=entries, problems=problems)
 
     @property
     def ok(self) -> bool:
@@ -49,9 +60,9 @@ class AuditReport(NamedTuple):
 
 def append(workspace: Workspace, event: str, **fields: Any) -> dict[str, Any]:
     """Append one event to the workspace's audit log and return the entry written."""
-    log = workspace.audit_log
+    log = log_path(workspace)
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(log), exist_ok=True)
         with _locked(log):
             last = _last_line(log)
             if last is None:
@@ -68,7 +79,7 @@ def append(workspace: Workspace, event: str, **fields: Any) -> dict[str, Any]:
             for key, value in fields.items():
                 if key not in entry:
                     entry[key] = value
-            line = json.dumps(entry, sort_keys=False, separators=(",", ":"), ensure_ascii=True, default=str)
+            line = fastjson.dumps(entry, sort_keys=False, separators=(",", ":"), ensure_ascii=True, default=str)
             data = line.encode("ascii")
             with open(log, "ab") as handle:
                 handle.write(data + b"\n")
@@ -81,9 +92,14 @@ def append(workspace: Workspace, event: str, **fields: Any) -> dict[str, Any]:
     return entry
 
 
+def log_path(workspace: Workspace) -> str:
+    """Return the path of the workspace's audit log (``workspace.audit_log`` as a string)."""
+    return workspace.path(STATE_DIR, AUDIT_LOG)
+
+
 def verify(workspace: Workspace) -> AuditReport:
     """Check every line of the chain; report each break with its line number."""
-    log = workspace.audit_log
+    log = log_path(workspace)
     problems: list[AuditProblem] = []
     entries = 0
     prev = GENESIS
@@ -92,7 +108,7 @@ def verify(workspace: Workspace) -> AuditReport:
         for number, raw in _lines(log):
             entries += 1
             try:
-                entry = json.loads(raw)
+                entry = fastjson.loads(raw.decode("utf-8"))
             except ValueError:
                 problems.append(AuditProblem(number, "not valid JSON (edited or torn line)"))
                 prev = _digest(raw)
@@ -128,9 +144,9 @@ def read_entries(workspace: Workspace, *, tail: int | None = None) -> list[dict[
     """Return the log's entries (the last ``tail`` ones when given); skips unreadable lines."""
     entries: list[dict[str, Any]] = []
     try:
-        for _, raw in _lines(workspace.audit_log):
+        for _, raw in _lines(log_path(workspace)):
             try:
-                entry = json.loads(raw)
+                entry = fastjson.loads(raw.decode("utf-8"))
             except ValueError:
                 continue
             if isinstance(entry, dict):
@@ -138,41 +154,43 @@ def read_entries(workspace: Workspace, *, tail: int | None = None) -> list[dict[
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise AuditError(f"cannot read the audit log {str(workspace.audit_log)!r}: {exc.strerror}") from exc
+        raise AuditError(f"cannot read the audit log {log_path(workspace)!r}: {exc.strerror}") from exc
     return entries[-tail:] if tail else entries
 
 
-def _head_problems(log: Path, entries: int, last_digest: str | None) -> tuple[AuditProblem, ...]:
+def _head_problems(log: str, entries: int, last_digest: str | None) -> tuple[AuditProblem, ...]:
     head = _head_path(log)
+    head_name = os.path.basename(head)
     try:
-        recorded = json.loads(head.read_text(encoding="ascii"))
+        with open(head, encoding="ascii") as handle:
+            recorded = fastjson.loads(handle.read())
         seq, digest = int(recorded["seq"]), recorded["sha256"]
     except FileNotFoundError:
         if entries == 0:
             return ()
-        return (AuditProblem(entries, f"head file {head.name} is missing"),)
+        return (AuditProblem(entries, f"head file {head_name} is missing"),)
     except (OSError, ValueError, KeyError, TypeError):
-        return (AuditProblem(entries, f"head file {head.name} is unreadable"),)
+        return (AuditProblem(entries, f"head file {head_name} is unreadable"),)
     if seq != entries:
         return (
             AuditProblem(
                 entries,
-                f"the log ends at line {entries} but {head.name} records {seq} lines "
+                f"the log ends at line {entries} but {head_name} records {seq} lines "
                 "(lines were removed from or added to the end)",
             ),
         )
     if digest != last_digest:
-        return (AuditProblem(entries, f"the last line does not match {head.name} (it was edited)"),)
+        return (AuditProblem(entries, f"the last line does not match {head_name} (it was edited)"),)
     return ()
 
 
-def _lines(log: Path) -> Iterator[tuple[int, bytes]]:
+def _lines(log: str) -> Iterator[tuple[int, bytes]]:
     with open(log, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             yield number, raw.rstrip(b"\n")
 
 
-def _last_line(log: Path) -> bytes | None:
+def _last_line(log: str) -> bytes | None:
     try:
         with open(log, "rb") as handle:
             end = handle.seek(0, os.SEEK_END)
@@ -194,35 +212,36 @@ def _last_line(log: Path) -> bytes | None:
         return None
 
 
-def _seq_of(line: bytes, log: Path) -> int:
+def _seq_of(line: bytes, log: str) -> int:
     try:
-        seq = json.loads(line)["seq"]
+        seq = fastjson.loads(line.decode("utf-8"))["seq"]
     except (ValueError, KeyError, TypeError) as exc:
         raise AuditError(
-            f"the last line of the audit log {str(log)!r} is damaged; refusing to extend a broken chain",
+            f"the last line of the audit log {log!r} is damaged; refusing to extend a broken chain",
             hint="run 'safeshell audit verify' to see the damage; move the file aside to start a new log",
         ) from exc
     if not isinstance(seq, int):
-        raise AuditError(f"the last line of the audit log {str(log)!r} has an invalid seq {seq!r}")
+        raise AuditError(f"the last line of the audit log {log!r} has an invalid seq {seq!r}")
     return seq
 
 
-def _write_head(log: Path, seq: int, digest: str) -> None:
+def _write_head(log: str, seq: int, digest: str) -> None:
     head = _head_path(log)
-    temporary = head.with_name(head.name + ".tmp")
-    temporary.write_text(json.dumps({"seq": seq, "sha256": digest}), encoding="ascii")
+    temporary = head + ".tmp"
+    with open(temporary, "w", encoding="ascii") as handle:
+        handle.write(fastjson.dumps({"seq": seq, "sha256": digest}))
     os.replace(temporary, head)
 
 
-def _head_path(log: Path) -> Path:
-    return log.with_name("audit.head")
+def _head_path(log: str) -> str:
+    return os.path.join(os.path.dirname(log), "audit.head")
 
 
 class _locked:
     """Exclusive ``flock`` on the log's lock file for the duration of a block."""
 
-    def __init__(self, log: Path) -> None:
-        self._path = log.with_name("audit.lock")
+    def __init__(self, log: str) -> None:
+        self._path = os.path.join(os.path.dirname(log), "audit.lock")
         self._fd = -1
 
     def __enter__(self) -> None:

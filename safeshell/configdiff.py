@@ -12,11 +12,13 @@ reader who looks at the file.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any, Iterable
-
+from safeshell import fastjson
 from safeshell.errors import SafeshellError
+from safeshell.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 
 class ConfigSyntaxError(SafeshellError):
@@ -37,8 +39,7 @@ class ConfigSyntaxError(SafeshellError):
         self.column = column
 
 
-@dataclass(frozen=True)
-class ConfigDiff:
+class ConfigDiff(Record):
     """The keys an edit changes, as sorted dotted paths.
 
     A key counts as changed when it is added, removed, or its value differs in
@@ -47,10 +48,20 @@ class ConfigDiff:
     parsed; every key of the new file then counts as changed.
     """
 
+    __slots__ = ("changed_keys", "before", "after", "before_valid")
     changed_keys: tuple[str, ...]
     before: dict[str, Any] | None
     after: dict[str, Any]
-    before_valid: bool = True
+    before_valid: bool
+
+    def __init__(
+        self,
+        changed_keys: tuple[str, ...],
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        before_valid: bool = True,
+    ) -> None:
+        self._init(changed_keys=changed_keys, before=before, after=after, before_valid=before_valid)
 
     def critical(self, critical_keys: Iterable[str]) -> tuple[str, ...]:
         """Return the changed keys that are, contain or lie below a critical key."""
@@ -77,11 +88,14 @@ def is_critical(key: str, critical_keys: frozenset[str]) -> bool:
 def parse_config(text: str, *, source: str = "config.json") -> dict[str, Any]:
     """Parse ``text`` as a strict JSON object; raise :class:`ConfigSyntaxError`."""
     try:
-        value = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ConfigSyntaxError(exc.msg, source=source, line=exc.lineno, column=exc.colno) from exc
+        value = fastjson.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
     except _StrictJSONError as exc:
         raise ConfigSyntaxError(str(exc), source=source) from exc
+    except ValueError as exc:  # json.JSONDecodeError, or a number too long to convert
+        raise ConfigSyntaxError(
+            getattr(exc, "msg", str(exc)), source=source, line=getattr(exc, "lineno", None),
+            column=getattr(exc, "colno", None),
+        ) from exc
     if not isinstance(value, dict):
         raise ConfigSyntaxError(
             f"the top level must be an object, not {type(value).__name__}", source=source, line=1, column=1

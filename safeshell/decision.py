@@ -7,18 +7,16 @@ text and JSON, MCP error body, hook reason, audit log) from the same object.
 
 from __future__ import annotations
 
-import enum
-from typing import TYPE_CHECKING
-
 from safeshell.operations import Operation
-from safeshell.records import Record
+from safeshell.records import IntChoice, Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
 
-class Decision(enum.IntEnum):
+class Decision(IntChoice):
     """What happens to a request; a larger value is stricter."""
 
     ALLOW = 0

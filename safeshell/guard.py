@@ -13,7 +13,6 @@ as touching every protected path. A missing or invalid policy raises
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 from safeshell import logs
 from safeshell.decision import Verdict
@@ -21,9 +20,13 @@ from safeshell.operations import Operation, OperationKind
 from safeshell.policy.cache import load_policy
 from safeshell.policy.evaluate import evaluate
 from safeshell.policy.model import Policy
+from safeshell.records import Record
 from safeshell.workspace import Workspace
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
+
     from safeshell.shell.model import SimpleCommand
 
 logger = logs.get_logger(__name__)
@@ -31,15 +34,28 @@ logger = logs.get_logger(__name__)
 __all__ = ["CommandCheck", "check_command", "check_command_detailed", "check_operations", "load_policy"]
 
 
-class CommandCheck(NamedTuple):
+class CommandCheck(Record):
     """A command's verdict together with what the analysis saw (for explain)."""
 
+    __slots__ = ("command", "cwd", "verdict", "commands", "problems", "allow_matches")
     command: str
     cwd: str
     verdict: Verdict
-    commands: tuple["SimpleCommand", ...] = ()
-    problems: tuple[str, ...] = ()
-    allow_matches: tuple[Any, ...] = ()
+    commands: tuple[SimpleCommand, ...]
+    problems: tuple[str, ...]
+    allow_matches: tuple[Any, ...]
+
+    def __init__(
+        self,
+        command: str,
+        cwd: str,
+        verdict: Verdict,
+        commands: tuple[SimpleCommand, ...] = (),
+        problems: tuple[str, ...] = (),
+        allow_matches: tuple[Any, ...] = (),
+    ) -> None:
+        self._init(command=command, cwd=cwd, verdict=verdict, commands=commands, problems=problems,
+                   allow_matches=allow_matches)
 
 
 def check_command(
@@ -73,7 +89,7 @@ def check_command_detailed(
     )
     if strict_unknown:
         operations += _unknown_programs(commands, policy, workspace, environment)
-    matches = evaluate(policy, operations, root=str(workspace.root), env=environment, include_allow=include_allow)
+    matches = evaluate(policy, operations, root=workspace.root_dir, env=environment, include_allow=include_allow)
 
     blocking = [match for match in matches if int(match.decision) > 0]
     verdict = Verdict.combine(operations, blocking, policy_version=policy.version, notes=problems)
@@ -98,7 +114,7 @@ def check_operations(
 ) -> Verdict:
     """Decide on operations built by an adapter (MCP tool calls, hook file edits)."""
     policy = load_policy(workspace) if policy is None else policy
-    matches = evaluate(policy, operations, root=str(workspace.root), env=env)
+    matches = evaluate(policy, operations, root=workspace.root_dir, env=env)
     return Verdict.combine(operations, matches, policy_version=policy.version)
 
 
@@ -108,7 +124,7 @@ def _unknown_programs(
     from safeshell.policy.evaluate import resolved_rule_paths
     from safeshell.policy.unknown_programs import unknown_program_operations
 
-    resolved = resolved_rule_paths(policy, str(workspace.root), env)
+    resolved = resolved_rule_paths(policy, workspace.root_dir, env)
     return unknown_program_operations(commands, policy, resolved)
 
 

@@ -9,18 +9,15 @@ understood statically; the policy treats it as touching every protected path.
 
 from __future__ import annotations
 
-import enum
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from safeshell.records import ChoiceType, Record, StrChoice
 
-from safeshell.records import Record
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 
-class OperationKind(enum.StrEnum):
+class OperationKind(StrChoice):
     """What an operation does to its paths."""
 
     READ = "read"
@@ -129,6 +126,8 @@ class Subject(Record):
 
     def canonical_json(self) -> str:
         """Return the canonical JSON text that digests are computed over."""
+        import json  # only approvals need this; the allow path stays without json
+
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
     def digest(self) -> str:
@@ -139,10 +138,10 @@ class Subject(Record):
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if hasattr(value, "items"):  # a Mapping, tested without importing collections.abc
         return {str(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(item) for item in value]
-    if isinstance(value, enum.Enum):
+    if isinstance(type(value), ChoiceType):
         return value.value
     return value

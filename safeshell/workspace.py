@@ -8,25 +8,46 @@ current directory to a directory holding ``safeshell.yaml``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from safeshell.errors import WorkspaceError
 from safeshell.records import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
 POLICY_FILE = "safeshell.yaml"
+STATE_DIR = ".safeshell"
+AUDIT_LOG = "audit.jsonl"  # inside STATE_DIR
+CONFIG_FILE = "config.json"
 WORKSPACE_ENV = "SAFESHELL_WORKSPACE"
 
 
 # A Record rather than a dataclass: every guarded command builds one, and
 # importing dataclasses would double the guard's start-up (see safeshell.records).
 class Workspace(Record):
-    """Absolute paths of everything in one workspace (see the layout in README)."""
+    """Absolute paths of everything in one workspace (see the layout in README).
 
-    __slots__ = ("root",)
-    root: Path
+    ``root_dir`` is the root as a string. The ``Path`` properties import
+    ``pathlib`` on first use, so the guard's hot path works on
+    ``root_dir`` and :meth:`path` and never imports it.
+    """
 
-    def __init__(self, root: Path) -> None:
-        self._init(root=root)
+    __slots__ = ("root_dir",)
+    root_dir: str
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self._init(root_dir=_normalized(os.fspath(root)))
+
+    def path(self, *parts: str) -> str:
+        """Return the absolute path of ``parts`` below the root, as a string."""
+        return os.path.join(self.root_dir, *parts)
+
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root_dir)
 
     @property
     def policy_file(self) -> Path:
@@ -34,7 +55,7 @@ class Workspace(Record):
 
     @property
     def config_file(self) -> Path:
-        return self.root / "config.json"
+        return self.root / CONFIG_FILE
 
     @property
     def current_model(self) -> Path:
@@ -62,7 +83,7 @@ class Workspace(Record):
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".safeshell"
+        return self.root / STATE_DIR
 
     @property
     def state_db(self) -> Path:
@@ -70,10 +91,10 @@ class Workspace(Record):
 
     @property
     def audit_log(self) -> Path:
-        return self.state_dir / "audit.jsonl"
+        return self.state_dir / AUDIT_LOG
 
     def exists(self) -> bool:
-        return self.policy_file.is_file()
+        return os.path.isfile(self.path(POLICY_FILE))
 
 
 def find_workspace(explicit: str | os.PathLike[str] | None = None, *, cwd: str | None = None) -> Workspace:
@@ -83,28 +104,56 @@ def find_workspace(explicit: str | os.PathLike[str] | None = None, *, cwd: str |
     ``safeshell.yaml``.
     """
     if explicit is not None:
-        return _checked(Path(explicit), source="--workspace")
+        return _checked(os.fspath(explicit), source="--workspace")
 
     from_env = os.environ.get(WORKSPACE_ENV)
     if from_env:
-        return _checked(Path(from_env), source=WORKSPACE_ENV)
+        return _checked(from_env, source=WORKSPACE_ENV)
 
-    start = Path(cwd or os.getcwd()).absolute()
-    for candidate in (start, *start.parents):
-        if (candidate / POLICY_FILE).is_file():
+    start = absolute(cwd or os.getcwd())
+    for candidate in parents(start):
+        if os.path.isfile(os.path.join(candidate, POLICY_FILE)):
             return Workspace(root=candidate)
     raise WorkspaceError(
-        f"no workspace found: neither {str(start)!r} nor any parent contains {POLICY_FILE}",
+        f"no workspace found: neither {start!r} nor any parent contains {POLICY_FILE}",
         hint="create one with 'safeshell init DIR', or pass --workspace DIR "
         f"or set {WORKSPACE_ENV}",
     )
 
 
-def _checked(path: Path, *, source: str) -> Workspace:
-    root = path.expanduser().absolute()
-    if not (root / POLICY_FILE).is_file():
+def _normalized(path: str) -> str:
+    # The spelling str(Path(path)) has: no empty or "." components, no trailing slash.
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if path.startswith("/"):
+        return "/" + "/".join(parts)
+    return "/".join(parts) or "."
+
+
+def absolute(path: str) -> str:
+    """Return ``path`` made absolute against the cwd, as ``Path.absolute`` does.
+
+    Unlike ``os.path.abspath`` it keeps ``..`` components, whose meaning
+    depends on symlinks; it drops empty and ``.`` components and trailing slashes.
+    """
+    if not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)
+    return _normalized(path)
+
+
+def parents(path: str) -> list[str]:
+    """Return ``path`` (absolute, as :func:`absolute` returns it) and each parent up to ``/``."""
+    chain = [path]
+    while path != "/":
+        path = os.path.dirname(path)
+        chain.append(path)
+    return chain
+
+
+def _checked(path: str, *, source: str) -> Workspace:
+    root = absolute(os.path.expanduser(path))
+    if not os.path.isfile(os.path.join(root, POLICY_FILE)):
         raise WorkspaceError(
-            f"{source} names {str(root)!r}, which has no {POLICY_FILE}",
+            f"{source} names {root!r}, which has no {POLICY_FILE}",
             hint=f"run 'safeshell init {root}' to create the workspace",
         )
-    return Workspace(root=Path(os.path.realpath(root)))
+    return Workspace(root=os.path.realpath(root))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, NamedTuple
 
 from safeshell.cli import exit_codes
+from safeshell.records import Record
 from safeshell.shell.inline_token import split_inline_token
+from safeshell.shell.quick import join_words
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.approvals import ApprovalRequest, TokenCheck
     from safeshell.decision import Verdict
@@ -52,14 +54,25 @@ DECISION_EXIT = {
 }
 
 
-class CheckArgs(NamedTuple):
+class CheckArgs(Record):
     """Parsed options shared by ``check`` and ``explain``."""
 
+    __slots__ = ("command", "workspace", "cwd", "json", "approval")
     command: str
-    workspace: str | None = None
-    cwd: str | None = None
-    json: bool = False
-    approval: str | None = None
+    workspace: str | None
+    cwd: str | None
+    json: bool
+    approval: str | None
+
+    def __init__(
+        self,
+        command: str,
+        workspace: str | None = None,
+        cwd: str | None = None,
+        json: bool = False,
+        approval: str | None = None,
+    ) -> None:
+        self._init(command=command, workspace=workspace, cwd=cwd, json=json, approval=approval)
 
 
 class UsageError(Exception):
@@ -78,9 +91,7 @@ def parse_args(argv: list[str], *, usage: str = USAGE, prog: str = "safeshell ch
             if len(rest) == 1:
                 command = rest[0]
             elif rest:
-                import shlex
-
-                command = shlex.join(rest)
+                command = join_words(rest)
             break
         if argument in ("-h", "--help"):
             print(usage)
@@ -228,7 +239,7 @@ def _print_json(
         data["token"] = {"ok": token_check.ok, "check": token_check.check, "message": token_check.message}
     data["command"] = args.command
     data["cwd"] = cwd
-    data["workspace"] = str(workspace.root)
+    data["workspace"] = workspace.root_dir
     data["warnings"] = problems
     print(json.dumps(data, indent=None, ensure_ascii=True))
 

@@ -8,11 +8,14 @@ call in every supported host.
 
 from __future__ import annotations
 
+import _signal  # signal without its enum module, which costs start-up on every call
 import os
-import signal
 import sys
-from types import FrameType
-from typing import Iterable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Iterable
 
 BLOCK_EXIT = 2
 
@@ -94,8 +97,8 @@ def _main(argv: list[str]) -> int:
     host, workspace = parsed
     timeout_s = _timeout_s()
 
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(timeout_s)
+    _signal.signal(_signal.SIGALRM, _on_alarm)
+    _signal.alarm(timeout_s)
     try:
         raw = read_stdin(sys.stdin.buffer)
         answer = run_hook(host, raw, workspace=workspace, env=os.environ)
@@ -104,7 +107,7 @@ def _main(argv: list[str]) -> int:
             f"safeshell: the hook did not finish within {timeout_s} s, so the call is blocked"
         )
     finally:
-        signal.alarm(0)
+        _signal.alarm(0)
 
     if answer.stdout:
         sys.stdout.write(answer.stdout)

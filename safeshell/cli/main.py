@@ -8,11 +8,14 @@ command and must start in tens of milliseconds. Each subcommand module has
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
 from safeshell.cli import exit_codes
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from types import ModuleType
 
 # name -> (module, one-line summary); the order is the order of --help.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -75,7 +78,7 @@ def _dispatch(args: list[str]) -> int:
 
     name = args[0]
     if name in SUBCOMMANDS:
-        module = importlib.import_module(SUBCOMMANDS[name][0])
+        module = _import(SUBCOMMANDS[name][0])
         try:
             return module.main(args[1:])
         except SystemExit as exc:
@@ -95,7 +98,7 @@ def _dispatch(args: list[str]) -> int:
         )
         return exit_codes.USAGE
     if name.startswith("-"):
-        module = importlib.import_module(RUN_MODULE)
+        module = _import(RUN_MODULE)
         return module.main(args)
 
     import difflib  # imported here so that valid commands start without it
@@ -108,6 +111,13 @@ def _dispatch(args: list[str]) -> int:
         file=sys.stderr,
     )
     return exit_codes.USAGE
+
+
+def _import(name: str) -> ModuleType:
+    # __import__ rather than importlib.import_module: importlib's package
+    # imports warnings, which every guarded command would pay for.
+    __import__(name)
+    return sys.modules[name]
 
 
 if __name__ == "__main__":

@@ -22,13 +22,13 @@ Arguments are parsed by hand because this runs once per assistant command.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from typing import TYPE_CHECKING
 
 from safeshell.cli import exit_codes
 from safeshell.shell.inline_token import split_inline_token
+from safeshell.shell.quick import join_words
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.decision import Verdict
     from safeshell.workspace import Workspace
@@ -105,7 +105,7 @@ def parse_args(argv: list[str]) -> RunArgs | None:
             positional = argv[index + 2:]
             if positional:
                 return RunArgs(argv=["bash", "-c", text, *positional],
-                               command=shlex.join(["bash", "-c", text, *positional]),
+                               command=join_words(["bash", "-c", text, *positional]),
                                workspace=workspace, approval=approval)
             command, sourced = _host_command(text)
             line = text if command != text else None
@@ -124,7 +124,7 @@ def parse_args(argv: list[str]) -> RunArgs | None:
             program = argv[index + 1:]
             if not program:
                 raise UsageError("'--' needs a program to run")
-            return RunArgs(argv=program, command=shlex.join(program), workspace=workspace, approval=approval)
+            return RunArgs(argv=program, command=join_words(program), workspace=workspace, approval=approval)
         if argument in ("--workspace", "--approval"):
             if index + 1 >= len(argv):
                 raise UsageError(f"option {argument} needs a value")
@@ -206,7 +206,7 @@ def _guarded_run(workspace: Workspace, args: RunArgs, cwd: str, token: str | Non
         # The wrapper line sources a snapshot file before the command, and
         # anything can write a file with a snapshot's name: when sourcing it
         # is not allowed on its own, decide on the whole line instead.
-        sourced = guard.check_command(shlex.join(["source", args.sourced]), workspace=workspace, cwd=cwd,
+        sourced = guard.check_command(join_words(["source", args.sourced]), workspace=workspace, cwd=cwd,
                                       env=os.environ)
         if sourced.decision is not Decision.ALLOW:
             args.command = args.line

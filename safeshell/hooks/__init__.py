@@ -19,14 +19,16 @@ because any other non-zero status lets the tool run.
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Mapping
-
 from safeshell import logs
 from safeshell.errors import SafeshellError
 from safeshell.hooks import claude_code, codex, gemini
 from safeshell.hooks.model import HookAnswer, HookDecision, ToolCall
 from safeshell.hooks.payload import decode_payload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Mapping
 
 HOSTS: dict[str, ModuleType] = {
     claude_code.HOST: claude_code,

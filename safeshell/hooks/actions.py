@@ -9,12 +9,14 @@ and one ``{old_string, new_string, replace_all}`` replacement
 
 from __future__ import annotations
 
-from typing import Any
-
 from safeshell.hooks.model import Action, Edit, FileWriteAction, HookBlock, PathsAction, ShellAction
 from safeshell.hooks.payload import require_str
 from safeshell.hooks.paths import is_read_only_name, path_strings
 from safeshell.operations import OperationKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # Argument names under which MCP servers pass a shell command to run
 # (shell and terminal servers). The command goes through the shell analysis.

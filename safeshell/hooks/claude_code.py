@@ -13,8 +13,6 @@ permission rules still apply ("allow" would skip its prompt).
 
 from __future__ import annotations
 
-from typing import Any
-
 from safeshell.hooks.actions import edit_from, generic_actions, write_action
 from safeshell.hooks.model import (
     Action,
@@ -29,6 +27,10 @@ from safeshell.hooks.model import (
 )
 from safeshell.hooks.payload import block_answer, call_header, optional_str, permission_answer, require_str
 from safeshell.operations import OperationKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 HOST = "claude-code"
 EVENT = "PreToolUse"

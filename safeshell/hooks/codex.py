@@ -15,13 +15,15 @@ a call that needs approval is denied.
 
 from __future__ import annotations
 
-import shlex
-from typing import Any
 
 from safeshell.hooks.actions import generic_actions
 from safeshell.hooks.model import Action, HookAnswer, HookBlock, HookDecision, PathsAction, ShellAction, ToolCall
 from safeshell.hooks.payload import block_answer, call_header, optional_str, permission_answer, require_str
 from safeshell.operations import OperationKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 HOST = "codex"
 EVENT = "PreToolUse"
@@ -59,6 +61,8 @@ def command_text(tool_input: dict[str, Any], where: str) -> str:
     """Return ``command`` as one string (an argv list is joined with shell quoting)."""
     command = tool_input.get("command")
     if isinstance(command, list) and command and all(isinstance(part, str) for part in command):
+        import shlex  # only argv-form commands need it
+
         return shlex.join(command)
     return require_str(tool_input, "command", where=where)
 

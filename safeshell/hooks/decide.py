@@ -15,7 +15,6 @@ hook's environment); file and path actions become operations for
 from __future__ import annotations
 
 import os
-from typing import Mapping
 
 from safeshell import logs
 from safeshell.decision import Decision, Verdict
@@ -25,6 +24,10 @@ from safeshell.hooks.translate import file_operations
 from safeshell.operations import Operation
 from safeshell.shell.inline_token import TOKEN_VARIABLE, split_inline_token
 from safeshell.workspace import Workspace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Mapping
 
 logger = logs.get_logger(__name__)
 

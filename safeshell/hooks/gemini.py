@@ -19,10 +19,9 @@ Tools (Gemini CLI tools reference): ``run_shell_command`` (``command``,
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
+from safeshell import fastjson
 from safeshell.hooks.actions import edit_from, generic_actions, write_action
 from safeshell.hooks.model import (
     Action,
@@ -37,6 +36,10 @@ from safeshell.hooks.model import (
 from safeshell.hooks.payload import block_answer, call_header, optional_str, require_str
 from safeshell.hooks.paths import path_strings
 from safeshell.operations import OperationKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 HOST = "gemini"
 EVENT = "BeforeTool"
@@ -85,7 +88,7 @@ def render(decision: HookDecision) -> HookAnswer:
     if decision.action == "allow":
         return HookAnswer("{}\n", "", 0)
     output = {"decision": "deny", "reason": decision.reason or "blocked by safeshell"}
-    return HookAnswer(json.dumps(output) + "\n", "", 0)
+    return HookAnswer(fastjson.dumps(output) + "\n", "", 0)
 
 
 def render_block(reason: str) -> HookAnswer:

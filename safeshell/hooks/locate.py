@@ -11,13 +11,13 @@ whose policy was removed, and every call from inside it is blocked.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Mapping
 
 from safeshell.errors import WorkspaceError
-from safeshell.workspace import POLICY_FILE, WORKSPACE_ENV, Workspace, find_workspace
+from safeshell.workspace import POLICY_FILE, STATE_DIR, WORKSPACE_ENV, Workspace, absolute, find_workspace, parents
 
-STATE_DIR = ".safeshell"
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Mapping
 
 
 def locate_workspace(explicit: str | None, cwd: str, env: Mapping[str, str]) -> Workspace | None:
@@ -28,11 +28,10 @@ def locate_workspace(explicit: str | None, cwd: str, env: Mapping[str, str]) -> 
     if from_env:
         return find_workspace(from_env)
 
-    start = Path(cwd)
-    for candidate in (start, *start.parents):
-        if (candidate / POLICY_FILE).is_file():
-            return Workspace(root=Path(os.path.realpath(candidate)))
-        if (candidate / STATE_DIR).is_dir():
+    for candidate in parents(absolute(cwd)):
+        if os.path.isfile(os.path.join(candidate, POLICY_FILE)):
+            return Workspace(root=os.path.realpath(candidate))
+        if os.path.isdir(os.path.join(candidate, STATE_DIR)):
             raise WorkspaceError(
                 f"{str(candidate)!r} has a {STATE_DIR}/ directory but no {POLICY_FILE}: "
                 "the workspace policy is missing",

@@ -8,12 +8,11 @@ into that host's answer (:class:`HookAnswer`: stdout, stderr, exit status).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from safeshell.errors import SafeshellError
 from safeshell.operations import OperationKind
 from safeshell.records import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any

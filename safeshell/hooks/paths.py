@@ -11,9 +11,12 @@ nothing.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
 
 from safeshell.hooks.model import HookBlock
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 # Bounds on the argument walk, so a hostile payload cannot make it slow.
 MAX_DEPTH = 16

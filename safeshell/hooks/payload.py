@@ -10,11 +10,14 @@ blocks on exit 2 with the reason on stderr (:func:`block_answer`).
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, BinaryIO, Mapping
 
+from safeshell import fastjson
 from safeshell.hooks.model import HookAnswer, HookBlock
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Mapping
 
 # A Write of a large file arrives whole in the payload. 8 MiB holds any
 # source or config file; bigger payloads are blocked rather than parsed.
@@ -48,8 +51,8 @@ def decode_payload(raw: bytes, limit: int = MAX_PAYLOAD_BYTES) -> dict[str, Any]
     except UnicodeDecodeError as exc:
         raise HookBlock(f"hook payload is not UTF-8: invalid byte at offset {exc.start}") from exc
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = fastjson.loads(text)
+    except ValueError as exc:  # json.JSONDecodeError
         raise HookBlock(
             f"hook payload is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
@@ -115,7 +118,7 @@ def permission_answer(event: str, permission: str, reason: str) -> HookAnswer:
             "permissionDecisionReason": reason,
         }
     }
-    return HookAnswer(json.dumps(output) + "\n", "", 0)
+    return HookAnswer(fastjson.dumps(output) + "\n", "", 0)
 
 
 def block_answer(reason: str) -> HookAnswer:

@@ -15,7 +15,7 @@ from safeshell.hooks.edits import apply_edits, apply_gemini_replace
 from safeshell.hooks.model import FileEditAction, FileWriteAction, HookBlock, PathsAction
 from safeshell.hooks.paths import resolve
 from safeshell.operations import Operation, OperationKind
-from safeshell.workspace import Workspace
+from safeshell.workspace import CONFIG_FILE, Workspace
 
 # config.json larger than this is not read into memory for a key diff.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -32,7 +32,7 @@ def file_operations(
         ]
 
     path = resolve(action.path, cwd)
-    if path == os.path.realpath(workspace.config_file):
+    if path == os.path.realpath(workspace.path(CONFIG_FILE)):
         return [_config_change(action, tool=tool, path=path)]
 
     if isinstance(action, FileEditAction):

@@ -14,18 +14,20 @@ The cache is JSON, never pickle, so a tampered cache cannot run code.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from pathlib import Path
-from typing import Any, NamedTuple
 
-from policies import SCHEMA_FILE
-from safeshell import __version__, logs
+from safeshell import __version__, fastjson, logs
 from safeshell.digests import sha256_hex
 from safeshell.errors import PolicyError
 from safeshell.policy.model import COMPILED_FORMAT, Policy, compile_policy
-from safeshell.workspace import Workspace
+from safeshell.records import Record
+from safeshell.workspace import POLICY_FILE, STATE_DIR, Workspace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 logger = logs.get_logger(__name__)
 
@@ -36,49 +38,59 @@ RACY_WINDOW_NS = 2_000_000_000
 _StatKey = tuple[tuple[int, int, int, int], ...]
 
 
-class _Remembered(NamedTuple):
+class _Remembered(Record):
+    # ``racy``: a source changed too close to caching for its stat to be trusted.
+    __slots__ = ("policy", "stats", "digests", "racy")
     policy: Policy
     stats: _StatKey
     digests: tuple[str | None, ...]
-    racy: bool  # a source changed too close to caching for its stat to be trusted
+    racy: bool
+
+    def __init__(self, policy: Policy, stats: _StatKey, digests: tuple[str | None, ...], racy: bool) -> None:
+        self._init(policy=policy, stats=stats, digests=digests, racy=racy)
 
 
 _MEMORY: dict[str, _Remembered] = {}
 
 
-def cache_file(workspace: Workspace) -> Path:
-    return workspace.state_dir / "cache" / CACHE_NAME
+def cache_file(workspace: Workspace) -> str:
+    return workspace.path(STATE_DIR, "cache", CACHE_NAME)
 
 
 def load_policy(workspace: Workspace) -> Policy:
     """Return the workspace's compiled policy; raise :class:`PolicyError` when invalid."""
-    root = str(workspace.root)
+    root = workspace.root_dir
     remembered = _MEMORY.get(root)
     if remembered is not None and _still_valid(remembered):
         if remembered.racy:
-            _MEMORY[root] = remembered._replace(racy=_is_racy(remembered.stats))
+            stats = remembered.stats
+            _MEMORY[root] = _Remembered(remembered.policy, stats, remembered.digests, _is_racy(stats))
         return remembered.policy
 
-    if not workspace.policy_file.is_file():
+    policy_file = workspace.path(POLICY_FILE)
+    if not os.path.isfile(policy_file):
         raise PolicyError(
             "policy file not found",
-            file=str(workspace.policy_file),
+            file=policy_file,
             hint=f"run 'safeshell init {root}' to create it (safeshell never runs without a policy)",
         )
 
     policy = _from_cache(workspace)
     if policy is None:
-        policy = compile_from_files(workspace.policy_file)
+        policy = compile_from_files(policy_file)
         _write_cache(workspace, policy)
     _MEMORY[root] = _remember(policy)
     return policy
 
 
-def compile_from_files(policy_file: Path) -> Policy:
+def compile_from_files(policy_file: str | Path) -> Policy:
     """Parse, validate and merge ``policy_file`` and its chain (no cache)."""
+    from pathlib import Path
+
+    from policies import SCHEMA_FILE
     from safeshell.policy.loader import load_chain
 
-    chain = load_chain(policy_file)
+    chain = load_chain(Path(policy_file))
     sources = tuple(str(item.path) for item in chain.files) + (str(SCHEMA_FILE),)
     return compile_policy(chain.document, source_files=sources, origins=chain.origins)
 
@@ -86,7 +98,8 @@ def compile_from_files(policy_file: Path) -> Policy:
 def _from_cache(workspace: Workspace) -> Policy | None:
     path = cache_file(workspace)
     try:
-        cached = json.loads(path.read_bytes())
+        with open(path, encoding="utf-8") as handle:
+            cached = fastjson.loads(handle.read())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -97,7 +110,7 @@ def _from_cache(workspace: Workspace) -> Policy | None:
         if cached["format"] != COMPILED_FORMAT or cached["safeshell"] != __version__:
             return None
         sources = cached["sources"]
-        if not sources or sources[0]["path"] != str(workspace.policy_file):
+        if not sources or sources[0]["path"] != workspace.path(POLICY_FILE):
             return None
         for source in sources:
             if _digest(source["path"]) != source["sha256"]:
@@ -122,16 +135,17 @@ def _write_cache(workspace: Workspace, policy: Policy) -> None:
         "policy": policy.document,
         "origins": {key: list(value) for key, value in policy.origins.items()},
     }
-    temporary = path.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")
+    temporary = os.path.join(os.path.dirname(path), f".{CACHE_NAME}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(fastjson.dumps(record, sort_keys=True))
         os.replace(temporary, path)
     except OSError as exc:
         # A read-only workspace still works; every call then compiles from YAML.
         logger.debug("cannot write policy cache %s: %s", path, exc)
         try:
-            temporary.unlink()
+            os.unlink(temporary)
         except OSError:
             pass
 

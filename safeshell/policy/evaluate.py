@@ -10,7 +10,6 @@ paths, an unresolved operation of another kind hits every rule for its kind.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping
 
 from safeshell.decision import Decision, Match
 from safeshell.operations import Operation, OperationKind
@@ -24,6 +23,10 @@ from safeshell.policy.model import (
 )
 from safeshell.policy.paths import DIRECT_HIT, NO_HIT, path_hits, resolve_rule_path
 from safeshell.policy.processes import kill_target_hit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Iterable, Mapping
 
 # Kinds that write content, so a move's destination is checked against them.
 _WRITE_KINDS = frozenset({OperationKind.WRITE, OperationKind.CREATE})

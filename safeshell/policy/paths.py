@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 import pwd
-from typing import Mapping
 
 from safeshell.operations import OperationKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Mapping
 
 # Kinds whose effect reaches everything below the operation's path, so an
 # operation on a parent directory of a protected path hits the protected path.

@@ -10,24 +10,32 @@ process.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-from typing import NamedTuple
 
-from safeshell import logs
+from safeshell import fastjson, logs
 from safeshell.policy.model import ProcessSpec
+from safeshell.records import Record
 
 logger = logs.get_logger(__name__)
 
 PROC = "/proc"
 
 
-class ProtectedProcess(NamedTuple):
+class ProtectedProcess(Record):
+    """A running process that a kill rule protects.
+
+    ``name`` is the kernel's process name (comm), what pkill matches without
+    -f; ``leading`` holds the first three arguments of the command line.
+    """
+
+    __slots__ = ("pid", "command_line", "name", "leading")
     pid: int
     command_line: str
-    name: str  # the kernel's process name (comm), what pkill matches without -f
-    leading: tuple[str, ...] = ()  # the first three arguments of the command line
+    name: str
+    leading: tuple[str, ...]
+
+    def __init__(self, pid: int, command_line: str, name: str, leading: tuple[str, ...] = ()) -> None:
+        self._init(pid=pid, command_line=command_line, name=name, leading=leading)
 
 
 def kill_target_hit(targets: list[str], spec: ProcessSpec, root: str) -> str | None:
@@ -81,7 +89,7 @@ def _pid_from_file(pid_file: str, root: str) -> int | None:
     path = os.path.join(root, pid_file)
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read(1 << 20))
+            data = fastjson.loads(handle.read(1 << 20).decode("utf-8"))
     except (OSError, ValueError):
         return None
     pid = data.get("daemon_pid") if isinstance(data, dict) else None
@@ -113,6 +121,8 @@ def _pattern_matches(pattern: str, text: str) -> bool:
         return False
     if pattern in text:
         return True
+    import re  # only patterns that are not plain substrings need it
+
     try:
         return re.search(pattern, text) is not None
     except re.error:

@@ -42,6 +42,20 @@ SEPARATORS = frozenset({"|", ";", "&&", "||"})
 NULL_REDIRECTS = frozenset({">/dev/null", "2>/dev/null", "2>&1", "&>/dev/null", "1>/dev/null"})
 
 
+def join_words(words: list[str]) -> str:
+    """Return the same text as ``shlex.join(words)``, without importing shlex (and with it re)."""
+    return " ".join(_quote(word) for word in words)
+
+
+def _quote(word: str) -> str:
+    # shlex.quote: PLAIN_CHARS is its set of characters that need no quotes.
+    if not word:
+        return "''"
+    if PLAIN_CHARS.issuperset(word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
+
+
 def screen(command: str, *, cwd: str, env: dict[str, str] | None, home: str | None = None) -> list | None:
     """Return the READ operations (``Operation``) of a trivially read-only command, or None."""
     reads = screen_reads(command, cwd=cwd, env=env, home=home)

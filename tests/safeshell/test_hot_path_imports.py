@@ -3,7 +3,10 @@
 ``safeshell check``, ``safeshell -c`` and ``safeshell hook`` start an
 interpreter for every command an assistant runs. Each module listed here adds
 milliseconds to every one of them: ``dataclasses`` pulls in ``inspect``, and
-``logging`` pulls in ``traceback`` and ``threading``.
+``logging`` pulls in ``traceback`` and ``threading``. The decision paths of
+``check`` and the hook also stay clear of the standard modules that together
+cost more than the bare interpreter's start-up (``typing``, ``pathlib``,
+``json`` with ``re`` and ``enum``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,8 @@ import pytest
 from safeshell.cli.init_cmd import create_layout
 
 SLOW_TO_IMPORT = ("dataclasses", "inspect", "logging", "argparse", "yaml", "jsonschema", "torch", "mcp")
+STANDARD_AVOIDED = ("typing", "pathlib", "json", "re", "enum", "shlex", "signal", "collections", "warnings")
+REPOSITORY = Path(__file__).resolve().parents[2]
 TIME_LIMIT_S = 60.0
 
 
@@ -50,10 +56,24 @@ def imported(argv: list[str], *, env: dict[str, str], cwd: Path, stdin: bytes = 
     }
 
 
+def without_site(arguments: list[str]) -> list[str]:
+    """Return interpreter arguments that run ``safeshell ARGUMENTS`` as the hook command does (``-I -S``)."""
+    search_path = [str(REPOSITORY), sysconfig.get_paths()["purelib"]]
+    code = f"import sys;sys.path[:0]={search_path!r};from safeshell.cli.main import main;sys.exit(main({arguments!r}))"
+    return ["-I", "-S", "-c", code]
+
+
 def test_check_allow_imports_nothing_slow(workspace: Path, env: dict[str, str]) -> None:
     modules = imported(["-m", "safeshell.cli.main", "check", "--", "ls -la"], env=env, cwd=workspace)
     assert "safeshell.guard" in modules
     assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
+
+
+@pytest.mark.parametrize("command", [["ls", "-la"], ["cat config.json | wc -l"]])
+def test_check_allow_avoids_standard_modules(workspace: Path, env: dict[str, str], command: list[str]) -> None:
+    modules = imported(without_site(["check", "--", *command]), env=env, cwd=workspace)
+    assert "safeshell.guard" in modules
+    assert sorted(modules.intersection(STANDARD_AVOIDED)) == []
 
 
 def test_guarded_run_imports_nothing_slow(workspace: Path, env: dict[str, str]) -> None:
@@ -72,6 +92,25 @@ def test_hook_allow_imports_nothing_slow(workspace: Path, env: dict[str, str]) -
     modules = imported(argv, env=env, cwd=workspace, stdin=payload)
     assert "safeshell.guard" in modules
     assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
+
+
+@pytest.mark.parametrize("tool_name,tool_input", [
+    ("Read", {"file_path": "config.json"}),
+    ("Bash", {"command": "ls -la"}),
+    ("Edit", {"file_path": "config.json", "old_string": '"logging_steps": 5', "new_string": '"logging_steps": 10'}),
+])
+def test_hook_allow_avoids_standard_modules(
+    workspace: Path, env: dict[str, str], tool_name: str, tool_input: dict[str, str]
+) -> None:
+    if "file_path" in tool_input:
+        tool_input = {**tool_input, "file_path": str(workspace / tool_input["file_path"])}
+    payload = json.dumps({
+        "session_id": "s", "transcript_path": "/dev/null", "cwd": str(workspace),
+        "hook_event_name": "PreToolUse", "tool_name": tool_name, "tool_input": tool_input, "tool_use_id": "t",
+    }).encode()
+    modules = imported(without_site(["hook", "claude-code"]), env=env, cwd=workspace, stdin=payload)
+    assert "safeshell.guard" in modules
+    assert sorted(modules.intersection(STANDARD_AVOIDED)) == []
 
 
 def test_site_start_up_loads_no_import_finder() -> None:

@@ -66,3 +66,41 @@ def test_class_pattern_matches_fields_by_position() -> None:
             assert (kind, paths) == (OperationKind.MOVE, ("/a",))
         case _:
             pytest.fail("positional class pattern did not match")
+
+
+def test_choice_members_are_singletons() -> None:
+    assert OperationKind("delete") is OperationKind.DELETE
+    assert OperationKind(OperationKind.DELETE) is OperationKind.DELETE
+    assert Decision["DENY"] is Decision.DENY
+    assert Decision(2) is Decision.DENY
+    assert copy.deepcopy(OperationKind.MOVE) is OperationKind.MOVE
+    assert pickle.loads(pickle.dumps(Decision.REQUIRE_APPROVAL)) is Decision.REQUIRE_APPROVAL
+
+
+def test_choice_members_behave_as_their_values() -> None:
+    assert OperationKind.READ == "read"
+    assert {"read": 1}[OperationKind.READ] == 1
+    assert f"{OperationKind.READ}" == "read"
+    assert str(Decision.DENY) == "2"
+    assert Decision.ALLOW < Decision.REQUIRE_APPROVAL < Decision.DENY
+    assert max(Decision.ALLOW, Decision.DENY) is Decision.DENY
+    assert Decision.DENY.value == 2
+    assert type(Decision.DENY.value) is int
+    assert OperationKind.READ.name == "READ"
+    assert repr(OperationKind.READ) == "<OperationKind.READ: 'read'>"
+
+
+def test_choice_class_lists_members_in_order() -> None:
+    assert list(Decision) == [Decision.ALLOW, Decision.REQUIRE_APPROVAL, Decision.DENY]
+    assert len(OperationKind) == len(list(OperationKind))
+    assert OperationKind.DELETE in OperationKind
+    assert "delete" not in OperationKind
+
+
+def test_invalid_choice_value_raises() -> None:
+    with pytest.raises(ValueError, match="'erase' is not a valid OperationKind"):
+        OperationKind("erase")
+    with pytest.raises(KeyError):
+        Decision["MAYBE"]
+    with pytest.raises(AttributeError):
+        OperationKind.READ = "other"

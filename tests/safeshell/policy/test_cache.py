@@ -19,7 +19,7 @@ from safeshell.workspace import Workspace
 
 def test_cache_written_as_json(workspace: Workspace) -> None:
     policy = load_policy(workspace)
-    cached = json.loads(cache_file(workspace).read_text())
+    cached = json.loads(Path(cache_file(workspace)).read_text())
     assert [source["path"] for source in cached["sources"]] == list(policy.source_files)
     assert cached["sources"][0]["path"] == str(workspace.policy_file)
     assert all(len(source["sha256"]) == 64 for source in cached["sources"])
@@ -62,17 +62,17 @@ def test_missing_policy_raises(workspace: Workspace) -> None:
 def test_cache_from_another_file_ignored(workspace: Workspace, tmp_path: Path) -> None:
     """A cache whose digests do not match the files is rebuilt, never trusted."""
     load_policy(workspace)
-    record = json.loads(cache_file(workspace).read_text())
+    record = json.loads(Path(cache_file(workspace)).read_text())
     record["policy"]["rules"] = []
     record["sources"][0]["sha256"] = "0" * 64
-    cache_file(workspace).write_text(json.dumps(record))
+    Path(cache_file(workspace)).write_text(json.dumps(record))
     fresh = _load_in_subprocess(workspace)
     assert fresh["rules"] > 0
 
 
 def test_corrupt_cache_ignored(workspace: Workspace) -> None:
     load_policy(workspace)
-    cache_file(workspace).write_text("{not json")
+    Path(cache_file(workspace)).write_text("{not json")
     assert _load_in_subprocess(workspace)["rules"] > 0
 
 
@@ -84,14 +84,14 @@ def test_hot_path_skips_yaml_and_jsonschema(workspace: Workspace) -> None:
 
 
 def test_cold_load_uses_yaml(workspace: Workspace) -> None:
-    cache_file(workspace).unlink(missing_ok=True)
+    Path(cache_file(workspace)).unlink(missing_ok=True)
     result = _load_in_subprocess(workspace)
     assert result["yaml"] is True
-    assert cache_file(workspace).is_file()
+    assert Path(cache_file(workspace)).is_file()
 
 
 def test_unwritable_cache_still_decides(workspace: Workspace) -> None:
-    cache_dir = cache_file(workspace).parent
+    cache_dir = Path(cache_file(workspace)).parent
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
     cache_dir.write_text("a file where the cache folder should be")
     policy = load_policy(workspace)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from safeshell.operations import OperationKind
 from safeshell.shell import analyze
-from safeshell.shell.quick import screen
+from safeshell.shell.quick import join_words, screen
 from tests.safeshell.shell.corpus_fixture import build_fixture, corpus_cases
 
 EXTRA_COMMANDS = [
@@ -53,3 +54,11 @@ def test_quick_does_not_import_tree_sitter() -> None:
     code = "import sys; from safeshell.shell.quick import screen; screen('ls', cwd='/', env={}); print('tree_sitter' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("words", [
+    [], [""], ["ls", "-la"], ["rm", "-rf", "current model"], ["echo", "it's"], ["a$b", "c;d", "é", "x\ny"],
+    ["--opt=value", "path/to/file.txt", "@%+=:,./-_"], ["'", '"', "\\"],
+])
+def test_join_words_matches_shlex(words: list[str]) -> None:
+    assert join_words(words) == shlex.join(words)
