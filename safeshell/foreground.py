@@ -16,12 +16,17 @@ a child stopped with Ctrl-Z stops safeshell too, so the calling shell's
 
 from __future__ import annotations
 
+# _signal is what the signal module wraps in enums; importing enum would cost
+# every guarded command start-up time.
+import _signal as signal
 import errno
 import os
-import signal
 import sys
-from types import FrameType
-from typing import Mapping, Sequence
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Mapping, Sequence
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 # Python ignores SIGPIPE and SIGXFSZ; a child must start with the defaults, as under bash.

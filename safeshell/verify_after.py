@@ -38,23 +38,25 @@ commands running at once each see the other's changes as their own.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
-import json
 import os
-import secrets
 import stat
 import time
-from pathlib import Path
-from typing import Iterable, Iterator
 
-from safeshell import logs, records
-from safeshell.workspace import Workspace
+from safeshell import fastjson, logs, records
+from safeshell.workspace import CONFIG_FILE, POLICY_FILE, STATE_DIR, Workspace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Callable, Iterable
 
 logger = logs.get_logger(__name__)
 
 VERIFY_DIR = "verify"
+MODEL_DIR = "current_model"
+MODELS_DIR = "models"  # the model store
+SMALL_FILES = (CONFIG_FILE, POLICY_FILE)
 
 
 # Records and slots classes rather than dataclasses: every allowed
@@ -86,7 +88,7 @@ class Record:
         self,
         workspace: Workspace,
         run_id: str,
-        directory: Path,
+        directory: str,
         model_files: dict[str, FileState],
         model_dirs: set[str],
         small_files: dict[str, bytes | None],
@@ -118,7 +120,7 @@ class VerifyReport:
         self.lost: list[str] = []  # store versions and backups removed outside the store
         self.accepted: list[str] = []  # changes that were expected (non-critical config keys)
         self.store_changed = False  # the store moved current_model/; nothing was restored
-        self.record_dir: Path | None = None  # kept when something changed
+        self.record_dir: str | None = None  # kept when something changed
         self.rollback_version: str | None = None  # newest version to roll back to for unrestorable changes
 
     @property
@@ -128,31 +130,34 @@ class VerifyReport:
 
 def take_record(workspace: Workspace) -> Record:
     """Record the protected state of ``workspace`` before a command runs."""
-    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
-    directory = workspace.state_dir / VERIFY_DIR / run_id
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{os.urandom(3).hex()}"
+    directory = workspace.path(STATE_DIR, VERIFY_DIR, run_id)
     record = Record(
         workspace=workspace,
         run_id=run_id,
         directory=directory,
         model_files={},
         model_dirs=set(),
-        small_files={name: _read_optional(workspace.root / name) for name in _small_file_names(workspace)},
+        small_files={name: _read_optional(workspace.path(name)) for name in SMALL_FILES},
         store_marker=_store_marker(workspace),
         store_entries=_store_entries(workspace),
     )
-    model_root = workspace.current_model
-    if not model_root.is_dir():
+    model_root = workspace.path(MODEL_DIR)
+    if not os.path.isdir(model_root):
         return record
 
-    link_root = directory / "model"
+    link_root = os.path.join(directory, "model")
     known = _store_digests(workspace)
-    objects_dir = str(workspace.models_dir / "objects")
+    objects_dir = workspace.path(MODELS_DIR, "objects")
     for relative, entry_stat in _walk(model_root):
         if stat.S_ISDIR(entry_stat.st_mode):
             record.model_dirs.add(relative)
             continue
         digest = _backing_object(objects_dir, known.get(relative), entry_stat)
-        linked = False if digest else _link_into(model_root / relative, link_root / relative, record)
+        if digest:
+            linked = False
+        else:
+            linked = _link_into(os.path.join(model_root, relative), os.path.join(link_root, relative), record)
         record.model_files[relative] = FileState(
             inode=entry_stat.st_ino,
             size=entry_stat.st_size,
@@ -199,10 +204,27 @@ def verify_and_restore(record: Record, *, critical_keys: Iterable[str]) -> Verif
 
 def discard(record: Record) -> None:
     """Remove the record's hard links and directory (none exists when every file was store-backed)."""
-    if record.directory.exists():
-        import shutil
+    if os.path.exists(record.directory):
+        _remove_tree(record.directory)
 
-        shutil.rmtree(record.directory, ignore_errors=True)
+
+def _remove_tree(top: str) -> None:
+    # shutil.rmtree(top, ignore_errors=True) without importing shutil, which
+    # imports fnmatch and re; symbolic links are removed, never followed.
+    for directory, subdirectories, files in os.walk(top, topdown=False):
+        for name in files:
+            _ignore_os_error(os.unlink, os.path.join(directory, name))
+        for name in subdirectories:
+            path = os.path.join(directory, name)
+            _ignore_os_error(os.unlink if os.path.islink(path) else os.rmdir, path)
+    _ignore_os_error(os.rmdir, top)
+
+
+def _ignore_os_error(function: Callable[[str], None], path: str) -> None:
+    try:
+        function(path)
+    except OSError:
+        pass
 
 
 def render_report(report: VerifyReport, command: str) -> str:
@@ -231,11 +253,7 @@ def render_report(report: VerifyReport, command: str) -> str:
 # --- recording ---------------------------------------------------------------
 
 
-def _small_file_names(workspace: Workspace) -> tuple[str, ...]:
-    return (workspace.config_file.name, workspace.policy_file.name)
-
-
-def _walk(root: Path | str, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
+def _walk(root: str, prefix: str = "") -> Iterable[tuple[str, os.stat_result]]:
     try:
         entries = list(os.scandir(root))
     except OSError as exc:
@@ -252,12 +270,12 @@ def _walk(root: Path | str, prefix: str = "") -> Iterable[tuple[str, os.stat_res
             yield from _walk(entry.path, relative + "/")
 
 
-def _link_into(source: Path, target: Path, record: Record) -> bool:
+def _link_into(source: str, target: str, record: Record) -> bool:
     try:
         try:
             os.link(source, target, follow_symlinks=False)
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             os.link(source, target, follow_symlinks=False)
         return True
     except OSError as exc:
@@ -269,9 +287,10 @@ def _link_into(source: Path, target: Path, record: Record) -> bool:
         return False
 
 
-def _read_optional(path: Path) -> bytes | None:
+def _read_optional(path: str) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -282,7 +301,8 @@ def _read_optional(path: Path) -> bytes | None:
 def _store_digests(workspace: Workspace) -> dict[str, list[object]]:
     """Read the store's stat cache: relative path -> [size, mtime_ns, ctime_ns, inode, sha256]."""
     try:
-        cache = json.loads((workspace.models_dir / "stat-cache.json").read_bytes())
+        with open(workspace.path(MODELS_DIR, "stat-cache.json"), encoding="utf-8") as handle:
+            cache = fastjson.loads(handle.read())
         files = cache["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
@@ -307,8 +327,8 @@ def _backing_object(objects_dir: str, entry: list[object] | None, status: os.sta
     return digest
 
 
-def _object_path(workspace: Workspace, digest: str) -> Path:
-    return workspace.models_dir / "objects" / digest[:2] / digest
+def _object_path(workspace: Workspace, digest: str) -> str:
+    return workspace.path(MODELS_DIR, "objects", digest[:2], digest)
 
 
 def _store_entries(workspace: Workspace) -> frozenset[str]:
@@ -316,7 +336,7 @@ def _store_entries(workspace: Workspace) -> frozenset[str]:
     entries: set[str] = set()
     for folder in ("versions", "backups"):
         try:
-            with os.scandir(workspace.models_dir / folder) as listing:
+            with os.scandir(workspace.path(MODELS_DIR, folder)) as listing:
                 entries.update(f"{folder}/{entry.name}" for entry in listing if not entry.name.startswith("."))
         except OSError:
             continue
@@ -325,10 +345,10 @@ def _store_entries(workspace: Workspace) -> frozenset[str]:
 
 def _store_marker(workspace: Workspace) -> tuple[object, ...]:
     marker: list[object] = []
-    models = workspace.models_dir
+    models = workspace.path(MODELS_DIR)
     for name in ("CURRENT", "events.jsonl", "swap.json"):
         try:
-            entry = os.stat(models / name)
+            entry = os.stat(os.path.join(models, name))
             marker.append((name, entry.st_ino, entry.st_size, entry.st_mtime_ns))
         except OSError:
             marker.append((name, None))
@@ -348,8 +368,9 @@ class _Change(records.Record):
 
 
 def _model_changes(record: Record) -> list[_Change]:
-    model_root = record.workspace.current_model
-    now: dict[str, os.stat_result] = dict(_walk(model_root)) if model_root.is_dir() else {}
+    model_root = record.workspace.path(MODEL_DIR)
+    model_root_exists = os.path.isdir(model_root)
+    now: dict[str, os.stat_result] = dict(_walk(model_root)) if model_root_exists else {}
     changes: list[_Change] = []
     for relative, before in record.model_files.items():
         after = now.get(relative)
@@ -366,7 +387,7 @@ def _model_changes(record: Record) -> list[_Change]:
         for relative, after in now.items():
             if not stat.S_ISDIR(after.st_mode) and relative not in record.model_files:
                 changes.append(_Change("added", relative))
-    if record.model_files and not model_root.is_dir():
+    if record.model_files and not model_root_exists:
         changes.append(_Change("dir_deleted", ""))
     return changes
 
@@ -374,10 +395,10 @@ def _model_changes(record: Record) -> list[_Change]:
 def _small_file_changes(record: Record, critical_keys: frozenset[str], report: VerifyReport) -> list[str]:
     changed: list[str] = []
     for name, before in record.small_files.items():
-        after = _read_optional(record.workspace.root / name)
+        after = _read_optional(record.workspace.path(name))
         if after == before:
             continue
-        if name == record.workspace.config_file.name:
+        if name == CONFIG_FILE:
             keys = _changed_config_keys(before, after)
             if keys is not None and not (keys & critical_keys):
                 report.accepted.append(f"{name} (keys {', '.join(sorted(keys))})")
@@ -389,8 +410,8 @@ def _small_file_changes(record: Record, critical_keys: frozenset[str], report: V
 def _changed_config_keys(before: bytes | None, after: bytes | None) -> set[str] | None:
     """Return the top-level keys that differ, or None when either side is not a JSON object."""
     try:
-        old = json.loads(before) if before is not None else None
-        new = json.loads(after) if after is not None else None
+        old = fastjson.loads(before.decode("utf-8")) if before is not None else None
+        new = fastjson.loads(after.decode("utf-8")) if after is not None else None
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(old, dict) or not isinstance(new, dict):
@@ -405,25 +426,25 @@ _MISSING = object()
 
 
 def _restore_model(record: Record, changes: list[_Change], report: VerifyReport) -> None:
-    model_root = record.workspace.current_model
+    model_root = record.workspace.path(MODEL_DIR)
     for change in sorted(changes, key=lambda item: item.path):
-        shown = f"current_model/{change.path}".rstrip("/")
+        shown = f"{MODEL_DIR}/{change.path}".rstrip("/")
+        target = os.path.join(model_root, change.path)
         if change.kind == "dir_deleted":
-            (model_root / change.path).mkdir(parents=True, exist_ok=True)
+            os.makedirs(target, exist_ok=True)
             continue
         if change.kind == "added":
-            _displace(record, model_root / change.path, shown, report)
+            _displace(record, target, shown, report)
             continue
         state = record.model_files[change.path]
         if change.kind == "modified" or not (state.linked or state.digest):
             report.unrestorable.append(shown)
             continue
-        target = model_root / change.path
         if change.kind == "replaced":
             _displace(record, target, shown, report)
         try:
             if state.linked:
-                _put_back(record.directory / "model" / change.path, target)
+                _put_back(os.path.join(record.directory, "model", change.path), target)
             else:
                 _copy_object(_object_path(record.workspace, state.digest), state, target)
         except (OSError, ValueError) as exc:
@@ -433,10 +454,15 @@ def _restore_model(record: Record, changes: list[_Change], report: VerifyReport)
         report.restored.append(shown)
 
 
-def _put_back(saved: Path, target: Path) -> None:
+def _restore_temporary(target: str) -> str:
+    directory, name = os.path.split(target)
+    return os.path.join(directory, f".{name}.safeshell-restore-{os.getpid()}")
+
+
+def _put_back(saved: str, target: str) -> None:
     """Put the recorded file back at ``target`` without sharing its inode with anything else."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.safeshell-restore-{os.getpid()}")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    temporary = _restore_temporary(target)
     if os.lstat(saved).st_nlink == 1:
         # The record has the only remaining link (the command deleted the file): relink, then drop the record's link.
         os.link(saved, temporary, follow_symlinks=False)
@@ -450,12 +476,12 @@ def _put_back(saved: Path, target: Path) -> None:
         os.replace(temporary, target)
 
 
-def _copy_object(source: Path, state: FileState, target: Path) -> None:
+def _copy_object(source: str, state: FileState, target: str) -> None:
     """Copy a store object to ``target``, re-hashing it; raise ValueError if its content is not ``state.digest``."""
     import hashlib
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.safeshell-restore-{os.getpid()}")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    temporary = _restore_temporary(target)
     digest = hashlib.sha256()
     try:
         with open(source, "rb") as reader, open(temporary, "wb") as writer:
@@ -467,22 +493,24 @@ def _copy_object(source: Path, state: FileState, target: Path) -> None:
         os.chmod(temporary, stat.S_IMODE(state.mode))
         os.replace(temporary, target)
     finally:
-        if temporary.exists():
-            temporary.unlink()
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
 
 
 def _restore_small_files(record: Record, names: list[str], report: VerifyReport) -> None:
     for name in names:
-        path = record.workspace.root / name
+        path = record.workspace.path(name)
         before = record.small_files[name]
-        if path.exists():
+        if os.path.exists(path):
             _displace(record, path, name, report, record_only=True)
         try:
             if before is None:
-                path.unlink(missing_ok=True)
+                if os.path.lexists(path):
+                    os.unlink(path)
             else:
-                temporary = path.with_name(f".{name}.safeshell-restore-{os.getpid()}")
-                temporary.write_bytes(before)
+                temporary = _restore_temporary(path)
+                with open(temporary, "wb") as handle:
+                    handle.write(before)
                 os.replace(temporary, path)
         except OSError as exc:
             logger.error("cannot restore %s: %s", path, exc)
@@ -491,12 +519,12 @@ def _restore_small_files(record: Record, names: list[str], report: VerifyReport)
         report.restored.append(name)
 
 
-def _displace(record: Record, path: Path, shown: str, report: VerifyReport, *, record_only: bool = False) -> None:
+def _displace(record: Record, path: str, shown: str, report: VerifyReport, *, record_only: bool = False) -> None:
     """Move ``path`` into the record's displaced/ (copy it there when ``record_only``)."""
     import shutil
 
-    destination = record.directory / "displaced" / shown
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination = os.path.join(record.directory, "displaced", shown)
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
     try:
         if record_only:
             shutil.copy2(path, destination)
@@ -507,31 +535,42 @@ def _displace(record: Record, path: Path, shown: str, report: VerifyReport, *, r
         logger.error("cannot move %s aside: %s", path, exc)
 
 
-@contextlib.contextmanager
-def _store_lock(workspace: Workspace) -> Iterator[bool]:
-    """Yield True while holding the store lock, False when another process holds it."""
-    lock_path = workspace.models_dir / "store.lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        yield True
-        return
-    try:
+class _store_lock:
+    """Hold the store lock for a block; ``as`` gives False when another process holds it.
+
+    A class rather than a contextlib generator, because importing contextlib
+    costs every guarded command start-up time.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._path = workspace.path(MODELS_DIR, "store.lock")
+        self._fd = -1
+
+    def __enter__(self) -> bool:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return True  # no store yet, so nothing can hold its lock
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                os.close(self._fd)
+                self._fd = -1
                 raise
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+            return False
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = -1
 
 
 def _current_version(workspace: Workspace) -> str | None:
     try:
-        pointer = json.loads((workspace.models_dir / "CURRENT").read_text(encoding="utf-8"))
+        with open(workspace.path(MODELS_DIR, "CURRENT"), encoding="utf-8") as handle:
+            pointer = fastjson.loads(handle.read())
     except (OSError, ValueError):
         return None
     version = pointer.get("version") if isinstance(pointer, dict) else None
@@ -549,7 +588,8 @@ def _write_report(record: Record, report: VerifyReport) -> None:
         "link_failures": record.link_failures,
     }
     try:
-        record.directory.mkdir(parents=True, exist_ok=True)
-        (record.directory / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.makedirs(record.directory, exist_ok=True)
+        with open(os.path.join(record.directory, "report.json"), "w", encoding="utf-8") as handle:
+            handle.write(fastjson.dumps(data, indent=2) + "\n")
     except OSError as exc:
         logger.warning("cannot write %s/report.json: %s", record.directory, exc)

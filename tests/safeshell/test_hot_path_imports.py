@@ -94,6 +94,13 @@ def test_hook_allow_imports_nothing_slow(workspace: Path, env: dict[str, str]) -
     assert sorted(modules.intersection(SLOW_TO_IMPORT)) == []
 
 
+def test_guarded_run_avoids_standard_modules(workspace: Path, env: dict[str, str]) -> None:
+    (workspace / "current_model" / "model.safetensors").write_bytes(b"weights")
+    modules = imported(without_site(["-c", "true"]), env=env, cwd=workspace)
+    assert "safeshell.verify_after" in modules
+    assert sorted(modules.intersection(STANDARD_AVOIDED)) == []
+
+
 @pytest.mark.parametrize("tool_name,tool_input", [
     ("Read", {"file_path": "config.json"}),
     ("Bash", {"command": "ls -la"}),

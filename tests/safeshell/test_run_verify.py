@@ -41,7 +41,7 @@ def test_store_backed_record_touches_nothing(workspace: Workspace) -> None:
     weights = workspace.current_model / "model.safetensors"
     before = os.stat(weights)
     record = verify_after.take_record(workspace)
-    assert not record.directory.exists()
+    assert not Path(record.directory).exists()
     assert all(state.digest and not state.linked for state in record.model_files.values())
     verify_after.discard(record)
     # ctime unchanged: the store's stat cache still matches, so no re-hash.
@@ -52,7 +52,7 @@ def test_drifted_file_hard_linked(workspace: Workspace) -> None:
     weights = workspace.current_model / "model.safetensors"
     weights.write_bytes(b"drifted from v001")
     record = verify_after.take_record(workspace)
-    linked = record.directory / "model" / "model.safetensors"
+    linked = Path(record.directory) / "model" / "model.safetensors"
     assert os.stat(linked).st_ino == os.stat(weights).st_ino
     assert record.model_files["model.safetensors"].digest is None
     verify_after.discard(record)
@@ -98,7 +98,7 @@ def test_replaced_file_restored_and_kept_aside(workspace: Workspace) -> None:
 
     assert weights.read_bytes() == MODEL_FILES["model.safetensors"]
     assert report.displaced == ["current_model/model.safetensors"]
-    assert (report.record_dir / "displaced" / "current_model" / "model.safetensors").read_bytes() == b"junk"
+    assert (Path(report.record_dir) / "displaced" / "current_model" / "model.safetensors").read_bytes() == b"junk"
 
 
 def test_added_file_moved_aside(workspace: Workspace) -> None:
@@ -191,3 +191,17 @@ def test_new_version_not_reported(workspace: Workspace) -> None:
     (workspace.current_model / "model.safetensors").write_bytes(b"new weights")
     report = _verify(workspace, lambda: Store.for_workspace(workspace).snapshot(reason="v002"))
     assert not report.changed
+
+
+def test_discard_removes_links_without_following(workspace: Workspace, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("kept")
+    record = verify_after.take_record(workspace)
+    record_dir = Path(record.directory)
+    (record_dir / "model" / "nested").mkdir(parents=True, exist_ok=True)
+    (record_dir / "model" / "nested" / "file").write_text("x")
+    (record_dir / "model" / "outside-link").symlink_to(outside, target_is_directory=True)
+    verify_after.discard(record)
+    assert not record_dir.exists()
+    assert (outside / "keep.txt").read_text() == "kept"
