@@ -132,11 +132,14 @@ def bench_processes(root: Path, env: dict[str, str], rounds: int) -> dict[str, d
         "bash -c true": [bash, "-c", "true"],
         # The floor of any console script: the venv's interpreter with site.
         "venv python -c pass (site)": [sys.executable, "-c", "pass"],
-        # The floor of the guard as built: the standard modules its records and
-        # workspace paths need (typing for NamedTuple, pathlib for Workspace).
+        # The standard modules the guard used to import (typing for NamedTuple
+        # records, pathlib for Workspace, json with re and enum), for comparison.
         "venv python: import re json shlex fcntl pathlib typing": [
             sys.executable, "-c", "import re, json, shlex, fcntl, pathlib, typing"],
         "safeshell check -- ls -la": [safeshell, "check", "--", "ls -la"],
+        # Not a plain read, so the quick screen passes it to the full tree-sitter analysis.
+        "safeshell check -- git status": [safeshell, "check", "--", "git status"],
+        "safeshell check -- python train.py --epochs 3": [safeshell, "check", "--", "python train.py --epochs 3"],
         "safeshell check -- rm -rf current_model": [safeshell, "check", "--", "rm -rf current_model"],
         "safeshell -c true": [safeshell, "-c", "true"],
     }

@@ -61,6 +61,7 @@ def cases(root: Path, outside: Path) -> list[tuple[str, list[str], bytes]]:
             "file_path": str(root / "config.json"),
             "old_string": '"logging_steps": 5', "new_string": '"logging_steps": 10'}, root)),
         ("hook: Bash ls -la (shell analysis)", hook, payload("Bash", {"command": "ls -la"}, root)),
+        ("hook: Bash git status (tree-sitter)", hook, payload("Bash", {"command": "git status"}, root)),
         ("hook: Bash rm -rf current_model", hook, payload("Bash", {"command": "rm -rf current_model"}, root)),
     ]
 

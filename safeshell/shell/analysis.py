@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
-from typing import Mapping
 
+from safeshell import logs
 from safeshell.errors import AnalysisError
 from safeshell.shell.model import DEFAULT_LIMITS, Analysis, Limits, SimpleCommand
 from safeshell.shell.state import Context, LimitExceeded, ShellState
 
-logger = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Mapping
+
+logger = logs.get_logger(__name__)
 
 
 def analyze(
