@@ -142,6 +142,8 @@ def run_argv(
         trainctl.run(walker, args, state, source=source)
         # A trainctl by path is also scanned as the script it is.
         return shells.run_script_path(walker, name, args, state, stdin, source=source) if "/" in name else None
+    if program.startswith("mkfs.") and program not in semantics.PROGRAMS:
+        program = "mkfs"  # every mkfs.TYPE formats the device it is given
     spec = semantics.PROGRAMS.get(program)
     if spec is not None:
         return programs.apply(walker, program, spec, args, state, stdin, source=source)
@@ -150,7 +152,55 @@ def run_argv(
     if "/" in name:
         return shells.run_script_path(walker, name, args, state, stdin, source=source)
     ctx.unknown_program_ran = True
+    emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state)], source=source)
     return None
+
+
+def emit_unknown_program(walker: "Walker", program: str, directories: list[str | None], *, source: str) -> None:
+    """Report that a program without known semantics may create or change files in ``directories``.
+
+    The report is a create of each directory: a rule that protects the
+    directory or a tree above it matches, while one that protects a path
+    below it does not, so ``make`` inside current_model/ needs approval and
+    ``make`` in the workspace root does not. A directory that has no static
+    value fails closed. None stands for an unknown directory.
+    """
+    detail = {"program": program, "reason": f"{program} has no known semantics and runs in this directory"}
+    known = [directory for directory in directories if directory is not None]
+    if len(known) < len(directories):
+        walker.ctx.emit(OperationKind.CREATE, source=source, resolved=False, detail=detail)
+    if known:
+        walker.ctx.emit(OperationKind.CREATE, known, source=source, detail=detail)
+
+
+def _directory_options(args: list[Arg], state: ShellState) -> list[str | None]:
+    """Return the directories named by ``-C DIR``, ``--directory DIR`` or ``--directory=DIR``.
+
+    Most programs that take these (make, ninja, tar, git) change into the
+    directory; for a program without known semantics the directory is taken
+    as a second working directory when it exists.
+    """
+    found: list[str | None] = []
+    base = state.cwd  # a second -C is relative to the first, as in make and git
+    for index, arg in enumerate(args):
+        text = arg.text
+        value: Arg | None = None
+        if text in ("-C", "--directory", "--cwd", "--chdir") and index + 1 < len(args):
+            value = args[index + 1]
+        elif text.startswith(("--directory=", "--cwd=", "--chdir=")) and arg.resolved:
+            value = Arg(text.split("=", 1)[1], True, text)
+        if value is None:
+            continue
+        if not value.resolved:
+            found.append(None)
+            continue
+        path = words.resolve_path(value.text, base)
+        if path is None:
+            found.append(None)
+        elif os.path.isdir(path):
+            found.append(path)
+            base = path
+    return found
 
 
 # -- redirects -----------------------------------------------------------------------

@@ -512,9 +512,10 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _register_late() -> None:
-    from safeshell.shell import git_kill
+    from safeshell.shell import disks, git_kill
 
     HANDLERS.update(git_kill.HANDLERS)
+    HANDLERS.update(disks.HANDLERS)
 
 
 _register_late()

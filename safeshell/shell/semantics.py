@@ -146,6 +146,18 @@ PROGRAMS: dict[str, Program] = {
     "basename": Program("read"), "dirname": Program("read"),
 }
 
+
+def _register_custom(*names: str) -> None:
+    for name in names:
+        PROGRAMS[name] = Program("custom")
+
+
+# Disk tools (safeshell.shell.disks): formatting, partitioning, erasing.
+_register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "wipefs", "blkdiscard", "badblocks", "parted",
+                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup",
+                 *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
+                                               "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
+
 # Programs that run another command given as their operands.
 @dataclass(frozen=True)
 class Wrapper:

@@ -120,6 +120,11 @@ class Context:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         unique = tuple(dict.fromkeys(paths))
+        if unique and kind in (OperationKind.WRITE, OperationKind.TRUNCATE):
+            # Writing to /dev/null or a terminal changes no file.
+            unique = tuple(path for path in unique if not _is_stream_device(path))
+            if not unique:
+                return
         self.analysis.operations.append(
             Operation(kind=kind, paths=unique, source=source, resolved=resolved, detail=dict(detail or {}))
         )
@@ -155,6 +160,12 @@ class Context:
 
     def is_approval_path(self, path: str) -> bool:
         return any(path == key or path == os.path.dirname(key) for key in self.approval_paths)
+
+
+def _is_stream_device(path: str) -> bool:
+    from safeshell.shell.paths import is_stream_device
+
+    return is_stream_device(path)
 
 
 # realpath costs a few system calls per candidate, and the candidates repeat
