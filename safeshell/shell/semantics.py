@@ -158,6 +158,10 @@ _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "
                  *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
                                                "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
 
+# Archivers (safeshell.shell.archive_tools); bsdtar and gtar take tar's options.
+_register_custom("pigz", "unpigz", "pbzip2", "lzma", "unlzma", "lz4", "unlz4", "lzip", "brotli", "compress", "uncompress")
+_register_custom("7z", "7za", "7zr", "7zz", "cpio", "bsdcpio", "ar", "unrar", "rar", "unar", "pax", "jar", "bsdtar", "gtar")
+
 # Programs that run another command given as their operands.
 @dataclass(frozen=True)
 class Wrapper:
