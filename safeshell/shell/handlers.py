@@ -542,11 +542,12 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _register_late() -> None:
-    from safeshell.shell import archive_tools, disks, git_kill
+    from safeshell.shell import archive_tools, disks, editors, git_kill
 
     HANDLERS.update(git_kill.HANDLERS)
     HANDLERS.update(disks.HANDLERS)
     HANDLERS.update(archive_tools.HANDLERS)
+    HANDLERS.update(editors.HANDLERS)
     HANDLERS.update({"bsdtar": tar, "gtar": tar})
 
 

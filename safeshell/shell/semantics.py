@@ -162,6 +162,13 @@ _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "
 _register_custom("pigz", "unpigz", "pbzip2", "lzma", "unlzma", "lz4", "unlz4", "lzip", "brotli", "compress", "uncompress")
 _register_custom("7z", "7za", "7zr", "7zz", "cpio", "bsdcpio", "ar", "unrar", "rar", "unar", "pax", "jar", "bsdtar", "gtar")
 
+# Editors (safeshell.shell.editors): every file they are given may be saved.
+_register_custom("vim", "vi", "nvim", "gvim", "vimdiff", "nvimdiff", "ex", "view", "rview", "rvim", "evim", "vim.basic",
+                 "vim.tiny", "vim.nox", "vim.gtk3", "nex", "nvi", "elvis", "vile", "ed", "red", "emacs", "emacs-nox",
+                 "emacsclient", "xemacs", "nano", "pico", "rnano", "micro", "joe", "jed", "jmacs", "jstar", "jpico", "mcedit",
+                 "kak", "hx", "helix", "ne", "mg", "zile", "code", "codium", "code-insiders", "cursor", "gedit", "kate",
+                 "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom")
+
 # Programs that run another command given as their operands.
 @dataclass(frozen=True)
 class Wrapper:
