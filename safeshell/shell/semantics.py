@@ -169,6 +169,9 @@ _register_custom("vim", "vi", "nvim", "gvim", "vimdiff", "nvimdiff", "ex", "view
                  "kak", "hx", "helix", "ne", "mg", "zile", "code", "codium", "code-insiders", "cursor", "gedit", "kate",
                  "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom")
 
+# ssh to this machine runs its command here (safeshell.shell.remote).
+_register_custom("ssh", "slogin")
+
 # Programs that run another command given as their operands.
 @dataclass(frozen=True)
 class Wrapper:
@@ -205,6 +208,7 @@ WRAPPERS: dict[str, Wrapper] = {
     "caffeinate": Wrapper(_opts("-t", "-w")),
     "xvfb-run": Wrapper(_opts("-n", "-s", "-e", "-f", "-p", "--server-num", "--server-args", "--error-file", "--auth-file")),
     "chronic": Wrapper(),
+    "sshpass": Wrapper(_opts("-p", "-f", "-d", "-P")),
     "ifne": Wrapper(),
     "torsocks": Wrapper(),
     "proxychains": Wrapper(_opts("-f")),
