@@ -186,6 +186,53 @@ def _is_path(arg: Arg, state: ShellState) -> bool:
     return path is not None and os.path.lexists(path)
 
 
+# pkill and killall options that choose processes by something other than
+# their name: without a pattern they choose every such process.
+SELECTION_OPTIONS = frozenset({"-u", "-U", "-g", "-G", "-P", "-s", "-t", "--uid", "--euid", "--group", "--parent", "--session",
+                               "--terminal", "--user", "--older-than", "-o", "--younger-than", "-y"})
+# Names the training daemon's process can have: the Python interpreter
+# runs it (`python -m trainer.daemon`), or the trainctl console script,
+# whose process name is the script's, or a launcher.
+DAEMON_PROCESS_NAMES = ("python", "python3", *(f"python3.{minor}" for minor in range(8, 15)), "pypy3", "trainctl",
+                        "torchrun", "accelerate", "deepspeed")
+# Command lines the daemon can have, for `pkill -f`.
+DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
+
+
+def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: bool, selected: bool, cwd: str | None) -> str | None:
+    """Return why a pkill or killall may reach the training daemon whether or not it runs now, or None.
+
+    The policy checks patterns against the daemon's names and the running
+    processes; a pattern such as ``python`` matches the daemon's process
+    too, even when no daemon runs at the moment of the check.
+    """
+    if not targets:
+        return f"{name} without a pattern chooses every process of a user, group or terminal" if selected else None
+    samples = DAEMON_COMMAND_LINES if match == "full" else DAEMON_PROCESS_NAMES
+    for target in targets:
+        for sample in samples:
+            text = sample.format(cwd=cwd or "/")
+            if _pattern_hits(target, text, exact=exact or match == "name"):
+                return f"the pattern {target!r} matches {text!r}, a process the training daemon can run as"
+    return None
+
+
+def _pattern_hits(pattern: str, text: str, *, exact: bool) -> bool:
+    import re
+
+    if exact:
+        return pattern == text
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return pattern in text
+
+
+def _is_signal_name(text: str) -> bool:
+    upper = text.upper()
+    return upper in SIGNALS.values() or upper.startswith("SIG") or upper in ("TERM", "KILL", "HUP", "INT", "QUIT", "ABRT", "STOP", "CONT")
+
+
 def normalize_signal(text: str) -> str:
     name = text.upper()
     if name.startswith("SIG"):
@@ -197,6 +244,8 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     signal = "TERM"
     signal_given = False
     signal_known = True  # False once a word that may be the signal has no static value
+    exact = False  # pkill -x, killall -e: the whole name must match
+    selected = False  # processes chosen by owner, group, parent, session or terminal
     targets: list[str] = []
     resolved = True
     index = 0
@@ -234,15 +283,27 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             index += 1
             continue
         if text in value_options:
+            selected = selected or text in SELECTION_OPTIONS
             index += 1
             continue
         if text in ("-f", "--full"):
             match = "full"
             continue
+        if text in ("-x", "--exact", "-e") and name != "kill":
+            exact = True
+            continue
+        if text in ("-r", "--regexp") and name == "killall":
+            match = "pattern"
+            continue
         if text.startswith("--"):
+            selected = selected or text.split("=", 1)[0] in SELECTION_OPTIONS
             continue
         if text.startswith("-") and len(text) > 1:
             candidate = text[1:]
+            if name == "pkill" and candidate.isalpha() and not _is_signal_name(candidate):
+                match = "full" if "f" in candidate else match  # a flag bundle: `pkill -fx NAME`
+                exact = exact or "x" in candidate
+                continue
             if name == "kill" and candidate.isdigit() and signal_given:
                 targets.append(text)  # `kill -9 -1`: after the signal, -N is a process group
                 continue
@@ -253,6 +314,12 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
                 targets.append(text)
             continue
         targets.append(text)
+    if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
+        reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
+        if reason is not None:
+            walker.ctx.emit(K.KILL, source=source, resolved=False,
+                            detail={"signal": signal, "targets": targets, "match": match, "reason": reason})
+            return None
     if not targets and resolved:
         return None
     if not resolved and name == "kill" and signal_known and signal in GRACEFUL_SIGNALS:
