@@ -8,6 +8,7 @@ hands the argument vector to :func:`run_argv`, which wrappers, ``xargs``,
 from __future__ import annotations
 
 import os
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
@@ -113,6 +114,8 @@ def run_argv(
     name = head.text
     args = argv[1:]
 
+    if functions and name in state.aliases:
+        return _run_alias(walker, name, args, state, source=source)
     if functions and name in state.functions:
         return shells.call_function(walker, state.functions[name], args, state, stdin, source=source)
     program = os.path.basename(name) if "/" in name else name
@@ -201,6 +204,27 @@ def _directory_options(args: list[Arg], state: ShellState) -> list[str | None]:
             found.append(path)
             base = path
     return found
+
+
+def _run_alias(walker: "Walker", name: str, args: list[Arg], state: ShellState, *, source: str) -> str | None:
+    """Analyze an alias call as its value followed by the arguments.
+
+    bash expands aliases only where ``expand_aliases`` is on and only in
+    lines read after the definition; the analysis expands every later use,
+    which can only report more. The alias is not expanded again inside its
+    own value, as in bash.
+    """
+    value = state.aliases[name]
+    if value is None:
+        walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
+                        detail={"reason": f"alias {name!r} has no static value"})
+        return None
+    words_after = " ".join(shlex.quote(arg.text) if arg.resolved else arg.source for arg in args)
+    del state.aliases[name]
+    try:
+        return shells.analyze_code(walker, f"{value} {words_after}".strip(), state, source=source)
+    finally:
+        state.aliases[name] = value
 
 
 # -- redirects -----------------------------------------------------------------------
@@ -566,6 +590,31 @@ def _no_output(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Std
     return ""
 
 
+def _alias(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """Record ``alias NAME=VALUE`` definitions; a word with no static value may define any alias."""
+    for arg in args:
+        if not arg.resolved:
+            name = arg.source.partition("=")[0]
+            if "=" in arg.source and name.replace("-", "_").replace(".", "_").isidentifier():
+                state.aliases[name] = None  # a use of it fails closed
+            else:
+                walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
+                                detail={"reason": "alias definition has no static value"})
+            continue
+        name, equals, value = arg.text.partition("=")
+        if equals and name and not name.startswith("-"):
+            state.aliases[name] = value
+    return None
+
+
+def _unalias(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    if any(arg.text == "-a" for arg in args):
+        state.aliases.clear()
+    for arg in args:
+        state.aliases.pop(arg.text, None)
+    return ""
+
+
 BUILTINS: dict[str, Any] = {
     "cd": _cd,
     "pushd": _pushd,
@@ -585,6 +634,8 @@ BUILTINS: dict[str, Any] = {
     "shopt": _shopt,
     "source": _source,
     ".": _source,
+    "alias": _alias,
+    "unalias": _unalias,
     "true": _no_output,
     "false": _no_output,
     ":": _no_output,

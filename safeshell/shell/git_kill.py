@@ -195,6 +195,9 @@ SELECTION_OPTIONS = frozenset({"-u", "-U", "-g", "-G", "-P", "-s", "-t", "--uid"
 # whose process name is the script's, or a launcher.
 DAEMON_PROCESS_NAMES = ("python", "python3", *(f"python3.{minor}" for minor in range(8, 15)), "pypy3", "trainctl",
                         "torchrun", "accelerate", "deepspeed")
+# Names of the daemon's own programs and modules (the default policy's
+# kill-training-daemon names), which the policy matches itself.
+DAEMON_OWN_NAMES = ("trainctl", "trainer.daemon", "trainer.cli.main", "trainer.job")
 # Command lines the daemon can have, for `pkill -f`.
 DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
 
@@ -210,6 +213,8 @@ def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: b
         return f"{name} without a pattern chooses every process of a user, group or terminal" if selected else None
     samples = DAEMON_COMMAND_LINES if match == "full" else DAEMON_PROCESS_NAMES
     for target in targets:
+        if any(_pattern_hits(target, own, exact=False) for own in DAEMON_OWN_NAMES):
+            continue  # the policy's process names match it, with the policy's own message
         for sample in samples:
             text = sample.format(cwd=cwd or "/")
             if _pattern_hits(target, text, exact=exact or match == "name"):

@@ -35,6 +35,8 @@ class ShellState:
     cwd: str | None
     variables: dict[str, str | None]
     functions: dict[str, Any] = field(default_factory=dict)
+    # `alias NAME=VALUE` definitions; None when the value has no static value.
+    aliases: dict[str, str | None] = field(default_factory=dict)
     positional: list[str] | None = None
     arg0: str | None = "bash"  # $0: the shell's name, or the word after `bash -c CODE`
     dirstack: list[str | None] = field(default_factory=list)
@@ -46,6 +48,7 @@ class ShellState:
             cwd=self.cwd,
             variables=dict(self.variables),
             functions=dict(self.functions),
+            aliases=dict(self.aliases),
             positional=None if self.positional is None else list(self.positional),
             arg0=self.arg0,
             dirstack=list(self.dirstack),
@@ -79,8 +82,13 @@ class ShellState:
             values = {state.variables.get(name, None) for state in live}
             self.variables[name] = values.pop() if len(values) == 1 else None
         self.functions = {}
+        self.aliases = {}
         for state in live:
             self.functions.update(state.functions)
+        for name in set().union(*(state.aliases for state in live)):
+            values = {state.aliases.get(name) for state in live}
+            # An alias defined in only some branches may or may not be in effect.
+            self.aliases[name] = values.pop() if len(values) == 1 and all(name in state.aliases for state in live) else None
         self.dirstack = list(first.dirstack)
         self.positional = first.positional
         self.terminated = False
