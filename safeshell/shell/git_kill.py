@@ -95,6 +95,8 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     # GIT_DIR or GIT_WORK_TREE; a worktree-changing subcommand is taken to
     # reach cwd (fail closed) rather than to change nothing.
     root = None if unknown else work_tree or _repository_root(state.cwd) or state.cwd
+    if work_tree and state.cwd and not (state.cwd == work_tree or state.cwd.startswith(work_tree.rstrip("/") + "/")):
+        state.cwd = work_tree  # outside its work tree git takes pathspecs from the top of the tree
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
     pathspecs = parsed.operands
     tree_change = _worktree_change(subcommand, parsed, rest, state)
