@@ -97,6 +97,7 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     root = None if unknown else work_tree or _repository_root(state.cwd) or state.cwd
     if work_tree and state.cwd and not (state.cwd == work_tree or state.cwd.startswith(work_tree.rstrip("/") + "/")):
         state.cwd = work_tree  # outside its work tree git takes pathspecs from the top of the tree
+    rest = [_from_top(arg, root) for arg in rest]
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
     pathspecs = parsed.operands
     tree_change = _worktree_change(subcommand, parsed, rest, state)
@@ -119,6 +120,16 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     kind = K.DELETE if tree_change == "tree" else K.WRITE
     walker.ctx.emit(kind, (root,), source=source, detail={"git": subcommand, "worktree": True})
     return None
+
+
+def _from_top(arg: Arg, root: str | None) -> Arg:
+    """Return a pathspec with the ``:/`` or ``:(top)`` magic (relative to the work tree's top) as an absolute path."""
+    if not arg.resolved or root is None:
+        return arg
+    for magic in (":/", ":(top)"):
+        if arg.text.startswith(magic):
+            return Arg(os.path.join(root, arg.text[len(magic):]), True, arg.source)
+    return arg
 
 
 def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: ShellState) -> str | None:

@@ -128,7 +128,7 @@ class Context:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         unique = tuple(dict.fromkeys(paths))
-        if unique and kind in (OperationKind.WRITE, OperationKind.TRUNCATE):
+        if unique and kind in (OperationKind.WRITE, OperationKind.TRUNCATE, OperationKind.CREATE):
             # Writing to /dev/null or a terminal changes no file.
             unique = tuple(path for path in unique if not _is_stream_device(path))
             if not unique:
