@@ -162,11 +162,11 @@ def run_argv(
 def emit_unknown_program(walker: "Walker", program: str, directories: list[str | None], *, source: str) -> None:
     """Report that a program without known semantics may create or change files in ``directories``.
 
-    The report is a create of each directory: a rule that protects the
-    directory or a tree above it matches, while one that protects a path
-    below it does not, so ``make`` inside current_model/ needs approval and
-    ``make`` in the workspace root does not. A directory that has no static
-    value fails closed. None stands for an unknown directory.
+    The report is a create of each directory. A rule that protects the
+    directory or a tree above it matches, but one that protects a path
+    below it does not. So ``make`` inside current_model/ needs approval and
+    ``make`` in the workspace root does not. None in ``directories`` is a
+    directory with no static value, which fails closed.
     """
     detail = {"program": program, "reason": f"{program} has no known semantics and runs in this directory"}
     known = [directory for directory in directories if directory is not None]
@@ -180,8 +180,8 @@ def _directory_options(args: list[Arg], state: ShellState) -> list[str | None]:
     """Return the directories named by ``-C DIR``, ``--directory DIR`` or ``--directory=DIR``.
 
     Most programs that take these (make, ninja, tar, git) change into the
-    directory; for a program without known semantics the directory is taken
-    as a second working directory when it exists.
+    directory. So for a program without known semantics an existing
+    directory is taken as a second working directory.
     """
     found: list[str | None] = []
     base = state.cwd  # a second -C is relative to the first, as in make and git
@@ -210,7 +210,7 @@ def _run_alias(walker: "Walker", name: str, args: list[Arg], state: ShellState, 
     """Analyze an alias call as its value followed by the arguments.
 
     bash expands aliases only where ``expand_aliases`` is on and only in
-    lines read after the definition; the analysis expands every later use,
+    lines read after the definition. The analysis expands every later use,
     which can only report more. The alias is not expanded again inside its
     own value, as in bash.
     """

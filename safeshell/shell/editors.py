@@ -3,11 +3,10 @@
 An editor may save every file it is given, whether a human types the
 commands or a script does (``vim -c '%s/a/b/' -c wq FILE``, ``ed FILE
 <<EOF``), so each file operand is a write unless the editor is opened
-read-only (``view``, ``vim -R``). Editor commands that are known
-statically (``-c``, ``+CMD``, a script file, an ed script on standard
-input) are scanned: ``:w OTHER`` writes OTHER, ``:!CMD`` and ``r !CMD`` run
-CMD as shell code, and Vim script calls that change files or run programs
-fail closed.
+read-only (``view``, ``vim -R``). Editor commands with a static value
+(``-c``, ``+CMD``, a script file, an ed script on standard input) are
+scanned. ``:w OTHER`` writes OTHER, and ``:!CMD`` and ``r !CMD`` run CMD as
+shell code. Vim script calls that change files or run programs fail closed.
 """
 
 from __future__ import annotations
@@ -107,7 +106,7 @@ def vim(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
             buffer_from_stdin = True
         else:
             files.append(arg)
-    # Without `-`, standard input that is not a terminal holds typed keys
+    # Without `-`, standard input that is not a terminal contains typed keys
     # (or ex commands in silent mode), so its command lines are scanned.
     if not buffer_from_stdin and isinstance(stdin, str):
         commands.extend(Arg(line, True, line) for line in stdin.split("\n"))

@@ -155,7 +155,7 @@ def split_fields(chars: Chars, ifs: str = " \t\n") -> list[Chars]:
     """Split on the ``ifs`` characters that came from unquoted expansions, as bash does.
 
     Runs of IFS whitespace (space, tab, newline in ``ifs``) separate fields
-    and are dropped at the ends; every other IFS character ends a field, so
+    and are dropped at the ends. Every other IFS character ends a field, so
     two in a row leave an empty field between them. An empty ``ifs``
     splits nothing.
     """

@@ -71,9 +71,11 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
             state.cwd = resolve_path(value.text, state.cwd) if value.resolved else None
             unknown = unknown or not value.resolved
         elif name == "--work-tree":
-            tree = attached if equals else (value.text if value is not None else "")
-            unknown = unknown or (not equals and value is not None and not value.resolved)
-            work_tree_text = tree
+            if equals:
+                work_tree_text = attached
+            elif value is not None:
+                work_tree_text = value.text
+                unknown = unknown or not value.resolved
         index += 2 if text in GIT_GLOBAL_VALUE_OPTIONS else 1
     work_tree = resolve_path(work_tree_text, state.cwd) if work_tree_text else None
     return index, work_tree, unknown
@@ -135,10 +137,10 @@ def _from_top(arg: Arg, root: str | None) -> Arg:
 def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: ShellState) -> str | None:
     """Return how a git subcommand changes the work tree.
 
-    "tree": it may overwrite or remove any file of the work tree;
-    "pathspecs": it changes the paths it names; "merge": it rewrites
-    tracked files to another commit's version but stops rather than
-    overwrite local changes; None: the work tree stays as it is.
+    "tree" means it may overwrite or remove any file of the work tree, and
+    "pathspecs" that it changes the paths it names. "merge" means it
+    rewrites tracked files to another commit's version but stops rather
+    than overwrite local changes. None means the work tree stays as it is.
     """
     if subcommand == "clean":
         forced = parsed.has("-f", "--force") and not parsed.has("-n", "--dry-run")
@@ -219,8 +221,8 @@ def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: b
     """Return why a pkill or killall may reach the training daemon whether or not it runs now, or None.
 
     The policy checks patterns against the daemon's names and the running
-    processes; a pattern such as ``python`` matches the daemon's process
-    too, even when no daemon runs at the moment of the check.
+    processes. A pattern such as ``python`` matches the daemon's process
+    too, so it is reported even when no daemon runs at the moment of the check.
     """
     if not targets:
         return f"{name} without a pattern chooses every process of a user, group or terminal" if selected else None

@@ -168,7 +168,7 @@ COMPRESS_SUFFIXES = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".
                      "zstd": ".zst", "lz4": ".lz4", "lzip": ".lz", "brotli": ".br", "compress": ".Z"}
 DECOMPRESSORS = {"gunzip": "gzip", "unpigz": "pigz", "bunzip2": "bzip2", "unxz": "xz", "unlzma": "lzma", "unzstd": "zstd",
                  "unlz4": "lz4", "uncompress": "compress"}
-# Programs that keep their input file unless told to remove it.
+# Programs that keep their input file unless --rm is given.
 KEEPS_INPUT = frozenset({"zstd", "lz4", "brotli"})
 
 

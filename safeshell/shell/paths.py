@@ -23,7 +23,7 @@ STREAM_DEVICE_PREFIXES = ("/dev/fd/", "/dev/pts/", "/dev/tcp/", "/dev/udp/", "/d
 
 
 def is_stream_device(path: str) -> bool:
-    """Whether ``path`` (absolute, normalized) is a stream or terminal device, where a write changes no file."""
+    """Return True when ``path`` (absolute, normalized) is a stream or terminal device, where a write changes no file."""
     return path in STREAM_DEVICES or path.startswith(STREAM_DEVICE_PREFIXES)
 
 
@@ -37,8 +37,8 @@ def follow_paths(text: str, cwd: str | None) -> list[str] | None:
     if path is None:
         return None
     if is_stream_device(path):
-        # /dev/stdout leads through /proc/self/fd to whatever the guard's own
-        # output is, which says nothing about the command's.
+        # /dev/stdout leads through /proc/self/fd to the guard's own output,
+        # which is unrelated to where the command's output goes.
         return [path]
     return _unique([path, os.path.realpath(path)])
 

@@ -1,11 +1,11 @@
 """Handler for ``ssh`` to this machine: the remote command is analyzed as shell code.
 
 ``ssh localhost 'rm -rf current_model'`` changes this machine's files as
-surely as the command itself, so when the destination is a loopback
-address, this machine's host name, or a ``~/.ssh/config`` alias whose
-``HostName`` is one of those, the remote command (the words after the
-destination, joined by spaces as ssh joins them) is analyzed like
-``sh -c``. With no command, a script on standard input is analyzed. The
+surely as the command itself. So when the destination is this machine (a
+loopback address, this host's name, or a ``~/.ssh/config`` alias whose
+``HostName`` is one of those), the remote command is analyzed like
+``sh -c``: the words after the destination, joined by spaces as ssh
+joins them. With no command, a script on standard input is analyzed. The
 remote shell starts in the login user's home directory, which is taken as
 unknown, so relative paths in the remote command fail closed. Commands for
 other hosts change nothing here.
@@ -100,7 +100,7 @@ def _host_of(destination: str) -> str:
 
 
 def is_local_host(host: str) -> bool:
-    """Whether ``host`` names this machine: a loopback or unspecified address or this host's name."""
+    """Return True when ``host`` names this machine: a loopback or unspecified address, or this host's name."""
     name = host.lower().rstrip(".")
     if not name:
         return False
