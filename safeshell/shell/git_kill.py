@@ -99,7 +99,9 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     root = None if unknown else work_tree or _repository_root(state.cwd) or state.cwd
     if work_tree and state.cwd and not (state.cwd == work_tree or state.cwd.startswith(work_tree.rstrip("/") + "/")):
         state.cwd = work_tree  # outside its work tree git takes pathspecs from the top of the tree
-    rest = [_from_top(arg, root) for arg in rest]
+    # git matches a pathspec glob against every path below its fixed
+    # directories, so the glob stands for that directory as a whole.
+    rest = [_glob_base(_from_top(arg, root)) for arg in rest]
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
     pathspecs = parsed.operands
     tree_change = _worktree_change(subcommand, parsed, rest, state)
@@ -122,6 +124,15 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     kind = K.DELETE if tree_change == "tree" else K.WRITE
     walker.ctx.emit(kind, (root,), source=source, detail={"git": subcommand, "worktree": True})
     return None
+
+
+def _glob_base(arg: Arg) -> Arg:
+    """Return the directory a pathspec glob searches (``'*.json'`` searches the whole tree below cwd)."""
+    if not arg.resolved or not any(char in arg.text for char in "*?["):
+        return arg
+    parts = arg.text.split("/")
+    fixed = next(index for index, part in enumerate(parts) if any(char in part for char in "*?["))
+    return Arg("/".join(parts[:fixed]) or ".", True, arg.source)
 
 
 def _from_top(arg: Arg, root: str | None) -> Arg:

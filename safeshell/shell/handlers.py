@@ -133,7 +133,9 @@ def unzip(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
         return None
     emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
     target = (parsed.values("-d") or [Arg(".", True, ".")])[-1]
-    members = _archive_members(parsed.operands[0] if parsed.operands else None, target, state) if target.resolved else []
+    # `unzip ARCHIVE MEMBER...` extracts only the named members.
+    named = [Arg(os.path.join(target.text, arg.text), True, arg.source) for arg in parsed.operands[1:] if arg.resolved]
+    members = named or (_archive_members(parsed.operands[0] if parsed.operands else None, target, state) if target.resolved else [])
     emit_paths(walker, K.WRITE, [target, *members], state, source=source, detail={"extract": True})
     return None
 

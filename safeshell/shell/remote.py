@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import os
+import pwd
 import socket
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ def ssh(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
 
     destination: Arg | None = None
     host_options: list[str] = []
+    login: str | None = None  # -l USER
     no_command = False
     index = 0
     while index < len(args):
@@ -63,6 +65,10 @@ def ssh(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
                 key, _, setting = value.replace("=", " ", 1).partition(" ")
                 if letter == "o" and key.lower() == "hostname":
                     host_options.append(setting.strip())  # `-o HostName=127.0.0.1` overrides the destination
+                elif letter == "o" and key.lower() == "user":
+                    login = setting.strip()
+                elif letter == "l":
+                    login = value
                 break
             if letter in ("N", "s"):
                 no_command = True  # -N runs nothing; -s names a subsystem such as sftp
@@ -78,6 +84,11 @@ def ssh(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         return None
     remote_state = state.copy()
     remote_state.cwd = None  # the remote login shell starts in a home directory
+    if destination.resolved and "@" in destination.text.removeprefix("ssh://"):
+        login = destination.text.removeprefix("ssh://").rsplit("@", 1)[0]
+    # The remote shell's HOME is the login user's home in the user database,
+    # not this command's HOME.
+    remote_state.variables["HOME"] = _account_home(login)
     if not command:
         return shells.run_stdin_code(walker, "sh", stdin, remote_state, source=source, inherited=stdin is INHERITED)
     if any(not arg.resolved for arg in command):
@@ -86,6 +97,15 @@ def ssh(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         return None
     code = " ".join(arg.text for arg in command)
     return shells.analyze_code(walker, code, remote_state, source=source, same_shell=False)
+
+
+def _account_home(login: str | None) -> str | None:
+    """Return the home directory of ``login`` (the current user when None), or None when unknown."""
+    try:
+        entry = pwd.getpwuid(os.getuid()) if login is None else pwd.getpwnam(login)
+    except KeyError:
+        return None
+    return entry.pw_dir
 
 
 def _host_of(destination: str) -> str:

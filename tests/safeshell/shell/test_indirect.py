@@ -70,6 +70,14 @@ def test_git_checkout_directory_is_tree_delete(effects: Effects) -> None:
     assert ("delete", "d", True) in effects("git checkout HEAD -- d")
 
 
+def test_git_pathspec_glob_is_its_directory(effects: Effects) -> None:
+    assert effects("git checkout -- 'd/*.txt'") == {("delete", "d", True)}
+
+
+def test_git_top_pathspec(effects: Effects) -> None:
+    assert effects("git -C repo/.git restore ':/src.py'") == {("write", "repo/src.py", True)}
+
+
 def test_git_checkout_file_is_write(effects: Effects) -> None:
     assert effects("git checkout HEAD -- a.txt") == {("write", "a.txt", True)}
 
@@ -83,6 +91,15 @@ def test_git_unknown_work_tree_fails_closed(effects: Effects) -> None:
 
 def test_unknown_program_creates_in_cwd(effects: Effects) -> None:
     assert effects("frobnicate --all", cwd="d") == {("create", "d", True)}
+
+
+def test_binary_by_path_creates_in_cwd(effects: Effects, tree: Path) -> None:
+    (tree / "tools").mkdir(exist_ok=True)
+    binary = tree / "tools" / "tool.bin"
+    binary.write_bytes(b"\x7fELF\x00\x01\x02")
+    binary.chmod(0o755)
+
+    assert ("create", "tools", True) in effects("./tool.bin", cwd="tools")
 
 
 def test_make_c_directories_are_cumulative(effects: Effects) -> None:
@@ -108,6 +125,7 @@ def test_unknown_program_unknown_cwd_fails_closed(effects: Effects) -> None:
         ("zstd -d a.txt.zst", ("write", "a.txt", True)),
         ("lz4 -d a.lz4 d/out", ("write", "d/out", True)),
         ("gzip -S .z -d a.txt.z", ("write", "a.txt", True)),
+        ("unzip -o a.zip d/f.txt", ("write", "d/f.txt", True)),
     ],
 )
 def test_archiver_writes(command: str, expected: tuple[str, str, bool], effects: Effects) -> None:
