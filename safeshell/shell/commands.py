@@ -8,6 +8,7 @@ hands the argument vector to :func:`run_argv`, which wrappers, ``xargs``,
 from __future__ import annotations
 
 import os
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
@@ -113,6 +114,8 @@ def run_argv(
     name = head.text
     args = argv[1:]
 
+    if functions and name in state.aliases:
+        return _run_alias(walker, name, args, state, source=source)
     if functions and name in state.functions:
         return shells.call_function(walker, state.functions[name], args, state, stdin, source=source)
     program = os.path.basename(name) if "/" in name else name
@@ -142,6 +145,8 @@ def run_argv(
         trainctl.run(walker, args, state, source=source)
         # A trainctl by path is also scanned as the script it is.
         return shells.run_script_path(walker, name, args, state, stdin, source=source) if "/" in name else None
+    if program.startswith("mkfs.") and program not in semantics.PROGRAMS:
+        program = "mkfs"  # every mkfs.TYPE formats the device it is given
     spec = semantics.PROGRAMS.get(program)
     if spec is not None:
         return programs.apply(walker, program, spec, args, state, stdin, source=source)
@@ -150,7 +155,76 @@ def run_argv(
     if "/" in name:
         return shells.run_script_path(walker, name, args, state, stdin, source=source)
     ctx.unknown_program_ran = True
+    emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state)], source=source)
     return None
+
+
+def emit_unknown_program(walker: "Walker", program: str, directories: list[str | None], *, source: str) -> None:
+    """Report that a program without known semantics may create or change files in ``directories``.
+
+    The report is a create of each directory. A rule that protects the
+    directory or a tree above it matches, but one that protects a path
+    below it does not. So ``make`` inside current_model/ needs approval and
+    ``make`` in the workspace root does not. None in ``directories`` is a
+    directory with no static value, which fails closed.
+    """
+    detail = {"program": program, "reason": f"{program} has no known semantics and runs in this directory"}
+    known = [directory for directory in directories if directory is not None]
+    if len(known) < len(directories):
+        walker.ctx.emit(OperationKind.CREATE, source=source, resolved=False, detail=detail)
+    if known:
+        walker.ctx.emit(OperationKind.CREATE, known, source=source, detail=detail)
+
+
+def _directory_options(args: list[Arg], state: ShellState) -> list[str | None]:
+    """Return the directories named by ``-C DIR``, ``--directory DIR`` or ``--directory=DIR``.
+
+    Most programs that take these (make, ninja, tar, git) change into the
+    directory. So for a program without known semantics an existing
+    directory is taken as a second working directory.
+    """
+    found: list[str | None] = []
+    base = state.cwd  # a second -C is relative to the first, as in make and git
+    for index, arg in enumerate(args):
+        text = arg.text
+        value: Arg | None = None
+        if text in ("-C", "--directory", "--cwd", "--chdir") and index + 1 < len(args):
+            value = args[index + 1]
+        elif text.startswith(("--directory=", "--cwd=", "--chdir=")) and arg.resolved:
+            value = Arg(text.split("=", 1)[1], True, text)
+        if value is None:
+            continue
+        if not value.resolved:
+            found.append(None)
+            continue
+        path = words.resolve_path(value.text, base)
+        if path is None:
+            found.append(None)
+        elif os.path.isdir(path):
+            found.append(path)
+            base = path
+    return found
+
+
+def _run_alias(walker: "Walker", name: str, args: list[Arg], state: ShellState, *, source: str) -> str | None:
+    """Analyze an alias call as its value followed by the arguments.
+
+    bash expands aliases only where ``expand_aliases`` is on and only in
+    lines read after the definition. The analysis expands every later use,
+    which can only report more. The alias is not expanded again inside its
+    own value, as in bash.
+    """
+    value = state.aliases[name]
+    if value is None:
+        walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
+                        detail={"reason": f"alias {name!r} has no static value"})
+        return None
+    words_after = " ".join(shlex.quote(arg.text) if arg.resolved else arg.source for arg in args)
+    del state.aliases[name]
+    try:
+        return shells.analyze_code(walker, f"{value} {words_after}".strip(), state, source=source)
+    finally:
+        state.aliases[name] = value
 
 
 # -- redirects -----------------------------------------------------------------------
@@ -516,6 +590,31 @@ def _no_output(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Std
     return ""
 
 
+def _alias(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """Record ``alias NAME=VALUE`` definitions; a word with no static value may define any alias."""
+    for arg in args:
+        if not arg.resolved:
+            name = arg.source.partition("=")[0]
+            if "=" in arg.source and name.replace("-", "_").replace(".", "_").isidentifier():
+                state.aliases[name] = None  # a use of it fails closed
+            else:
+                walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
+                                detail={"reason": "alias definition has no static value"})
+            continue
+        name, equals, value = arg.text.partition("=")
+        if equals and name and not name.startswith("-"):
+            state.aliases[name] = value
+    return None
+
+
+def _unalias(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
+    if any(arg.text == "-a" for arg in args):
+        state.aliases.clear()
+    for arg in args:
+        state.aliases.pop(arg.text, None)
+    return ""
+
+
 BUILTINS: dict[str, Any] = {
     "cd": _cd,
     "pushd": _pushd,
@@ -535,6 +634,8 @@ BUILTINS: dict[str, Any] = {
     "shopt": _shopt,
     "source": _source,
     ".": _source,
+    "alias": _alias,
+    "unalias": _unalias,
     "true": _no_output,
     "false": _no_output,
     ":": _no_output,

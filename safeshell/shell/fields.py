@@ -151,20 +151,36 @@ def expand_tilde(chars: Chars, home: str | None, cwd: str | None, oldpwd: str | 
     return [(char, QUOTED) for char in value] + chars[end:]
 
 
-def split_fields(chars: Chars) -> list[Chars]:
-    """Split on whitespace that came from unquoted expansions."""
+def split_fields(chars: Chars, ifs: str = " \t\n") -> list[Chars]:
+    """Split on the ``ifs`` characters that came from unquoted expansions, as bash does.
+
+    Runs of IFS whitespace (space, tab, newline in ``ifs``) separate fields
+    and are dropped at the ends. Every other IFS character ends a field, so
+    two in a row leave an empty field between them. An empty ``ifs``
+    splits nothing.
+    """
+    white = IFS_WHITESPACE & set(ifs)
+    hard = set(ifs) - IFS_WHITESPACE
     fields: list[Chars] = []
     current: Chars = []
     keep_empty = False
+    last = "start"  # what came before: "start", "white" (a field ended there), "hard" or "char"
     for char, flag in chars:
-        if flag == EXPANDED and char in IFS_WHITESPACE:
+        if flag == EXPANDED and char in white:
             if current or keep_empty:
                 fields.append(current)
+                last = "white"
             current, keep_empty = [], False
+            continue
+        if flag == EXPANDED and char in hard:
+            if current or keep_empty or last in ("start", "hard"):
+                fields.append(current)
+            current, keep_empty, last = [], False, "hard"
             continue
         if flag != EXPANDED:
             keep_empty = True
         current.append((char, flag))
+        last = "char"
     if current or keep_empty:
         fields.append(current)
     return fields

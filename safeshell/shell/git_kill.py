@@ -1,9 +1,14 @@
 """Handlers for ``git`` worktree changes and for ``kill``, ``pkill``, ``killall``.
 
-git commands that rewrite or delete worktree files (``clean``, ``rm``,
-``checkout``, ``restore``, ``reset --hard``, ``stash``, ``switch``) become
-writes or deletes of their pathspecs, or of the whole worktree when none is
-given. Outside a repository git changes nothing, so nothing is reported.
+git commands that rewrite or delete worktree files become writes or
+deletes of their pathspecs (``clean -f``, ``rm``, ``checkout -- FILE``,
+``restore FILE``); a directory pathspec is rewritten as a whole. Commands
+that may overwrite or remove any file of the work tree (``reset --hard``,
+``checkout -f``, ``stash``, ``switch --discard-changes``) become a delete
+of the work tree root, which reaches every protected path below it.
+The work tree is the one ``--work-tree`` or ``GIT_WORK_TREE`` names, else
+the repository above the directory ``-C`` leaves, else that directory,
+because git may still find a repository through ``GIT_DIR``.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import os
 from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
+from safeshell.shell import paths
 from safeshell.shell.fields import Arg
-from safeshell.shell.programs import emit_paths, parse_options
+from safeshell.shell.programs import Parsed, emit_paths, parse_options
 from safeshell.shell.state import ShellState
 from safeshell.shell.words import resolve_path
 
@@ -40,22 +46,44 @@ def _repository_root(start: str | None) -> str | None:
     return None
 
 
-def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    state = state.copy()
-    work_tree: str | None = None
+def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None, bool]:
+    """Apply git's options before the subcommand to ``state.cwd``.
+
+    Return the index of the subcommand, the work tree that ``--work-tree``
+    or ``GIT_WORK_TREE`` names (None when neither is set), and whether a
+    value among them has no static value. ``-C`` is cumulative and relative
+    to the previous one, and ``--work-tree`` is relative to the directory
+    ``-C`` leaves, as in git.
+    """
+    unknown = False
+    work_tree_text = state.lookup("GIT_WORK_TREE") if "GIT_WORK_TREE" in state.variables else ""
+    if work_tree_text is None:
+        unknown = True
     index = 0
     while index < len(args) and args[index].text.startswith("-"):
-        text = args[index].text
+        arg = args[index]
+        text = arg.text
         value = args[index + 1] if index + 1 < len(args) else None
-        if text == "-C" and value is not None:
+        name, equals, attached = text.partition("=")
+        if not arg.resolved:
+            unknown = True
+        elif text == "-C" and value is not None:
             state.cwd = resolve_path(value.text, state.cwd) if value.resolved else None
-        if text.startswith("--work-tree"):
-            if "=" in text:
-                tree = text.split("=", 1)[1]
-            else:
-                tree = value.text if value is not None else ""
-            work_tree = resolve_path(tree, state.cwd)
+            unknown = unknown or not value.resolved
+        elif name == "--work-tree":
+            if equals:
+                work_tree_text = attached
+            elif value is not None:
+                work_tree_text = value.text
+                unknown = unknown or not value.resolved
         index += 2 if text in GIT_GLOBAL_VALUE_OPTIONS else 1
+    work_tree = resolve_path(work_tree_text, state.cwd) if work_tree_text else None
+    return index, work_tree, unknown
+
+
+def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    state = state.copy()
+    index, work_tree, unknown = _global_options(args, state)
     if index >= len(args):
         return None
     subcommand = args[index].text
@@ -68,49 +96,172 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     # Without a repository found above cwd, git may still reach one through
     # GIT_DIR or GIT_WORK_TREE; a worktree-changing subcommand is taken to
     # reach cwd (fail closed) rather than to change nothing.
-    root = work_tree or _repository_root(state.cwd) or state.cwd
+    root = None if unknown else work_tree or _repository_root(state.cwd) or state.cwd
+    if work_tree and state.cwd and not (state.cwd == work_tree or state.cwd.startswith(work_tree.rstrip("/") + "/")):
+        state.cwd = work_tree  # outside its work tree git takes pathspecs from the top of the tree
+    # git matches a pathspec glob against every path below its fixed
+    # directories, so the glob stands for that directory as a whole.
+    rest = [_glob_base(_from_top(arg, root)) for arg in rest]
+    parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
+    pathspecs = parsed.operands
+    tree_change = _worktree_change(subcommand, parsed, rest, state)
+    if tree_change is None:
+        return None
     if root is None:
         walker.ctx.emit(K.DELETE, source=source, resolved=False, detail={"reason": "git worktree has no static value"})
         return None
-    whole_tree = [Arg(root, True, root)]
-    parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
-    pathspecs = parsed.operands
-    if subcommand == "clean":
-        if parsed.has("-n", "--dry-run") or not parsed.has("-f", "--force"):
-            return None
-        emit_paths(walker, K.DELETE, pathspecs or [Arg(state.cwd or root, True, root)], state, source=source, detail={"untracked": True})
-    elif subcommand == "rm":
-        if not parsed.has("--cached", "-n", "--dry-run"):
+    if tree_change == "pathspecs":
+        if subcommand == "clean":
+            base = Arg(state.cwd or root, True, root)
+            emit_paths(walker, K.DELETE, pathspecs or [base], state, source=source, detail={"untracked": True})
+        elif subcommand == "rm":
             emit_paths(walker, K.DELETE, pathspecs, state, source=source)
-    elif subcommand in ("checkout", "restore"):
-        if subcommand == "restore" and parsed.has("--staged", "-S") and not parsed.has("--worktree", "-W"):
-            return None
-        separator = next((position for position, arg in enumerate(rest) if arg.text == "--"), None)
-        if separator is not None:
-            targets = rest[separator + 1 :]
-        elif subcommand == "restore":
-            targets = pathspecs
-        elif len(pathspecs) > 1:
-            targets = pathspecs[1:]  # `git checkout REV PATH...`
         else:
-            # `git checkout X` switches branches unless X names an existing path.
-            targets = [arg for arg in pathspecs if _is_path(arg, state)] or whole_tree
-        emit_paths(walker, K.WRITE, targets or whole_tree, state, source=source)
-    elif subcommand == "reset":
-        if parsed.has("--hard", "--keep", "--merge"):
-            emit_paths(walker, K.WRITE, whole_tree, state, source=source, detail={"reset": True})
-    elif subcommand == "stash":
-        action = pathspecs[0].text if pathspecs else "push"
-        if action in ("push", "save", "pop", "apply") or not pathspecs:
-            emit_paths(walker, K.WRITE, whole_tree, state, source=source)
-    elif subcommand in ("switch", "merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply"):
-        emit_paths(walker, K.WRITE, whole_tree, state, source=source)
+            _emit_restored(walker, _restore_targets(subcommand, pathspecs, rest, state), state, root, source=source)
+        return None
+    # The whole work tree: files below it are overwritten or removed, so a
+    # protected path anywhere in it is reached as through a parent directory.
+    kind = K.DELETE if tree_change == "tree" else K.WRITE
+    walker.ctx.emit(kind, (root,), source=source, detail={"git": subcommand, "worktree": True})
     return None
+
+
+def _glob_base(arg: Arg) -> Arg:
+    """Return the directory a pathspec glob searches (``'*.json'`` searches the whole tree below cwd)."""
+    if not arg.resolved or not any(char in arg.text for char in "*?["):
+        return arg
+    parts = arg.text.split("/")
+    fixed = next(index for index, part in enumerate(parts) if any(char in part for char in "*?["))
+    return Arg("/".join(parts[:fixed]) or ".", True, arg.source)
+
+
+def _from_top(arg: Arg, root: str | None) -> Arg:
+    """Return a pathspec with the ``:/`` or ``:(top)`` magic (relative to the work tree's top) as an absolute path."""
+    if not arg.resolved or root is None:
+        return arg
+    for magic in (":/", ":(top)"):
+        if arg.text.startswith(magic):
+            return Arg(os.path.join(root, arg.text[len(magic):]), True, arg.source)
+    return arg
+
+
+def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: ShellState) -> str | None:
+    """Return how a git subcommand changes the work tree.
+
+    "tree" means it may overwrite or remove any file of the work tree, and
+    "pathspecs" that it changes the paths it names. "merge" means it
+    rewrites tracked files to another commit's version but stops rather
+    than overwrite local changes. None means the work tree stays as it is.
+    """
+    if subcommand == "clean":
+        forced = parsed.has("-f", "--force") and not parsed.has("-n", "--dry-run")
+        return "pathspecs" if forced else None
+    if subcommand == "rm":
+        return None if parsed.has("--cached", "-n", "--dry-run") else "pathspecs"
+    if subcommand == "restore":
+        if parsed.has("--staged", "-S") and not parsed.has("--worktree", "-W"):
+            return None
+        return "pathspecs"
+    if subcommand == "checkout":
+        if parsed.has("-f", "--force") and not parsed.operands:
+            return "tree"  # `git checkout -f`: drops every local change
+        return "pathspecs"
+    if subcommand == "reset":
+        return "tree" if parsed.has("--hard", "--keep", "--merge") else None
+    if subcommand == "stash":
+        action = parsed.operands[0].text if parsed.operands else "push"
+        if action in ("list", "show", "create", "store", "drop", "clear", "branch"):
+            return None  # `stash branch` checks out a new branch: like a switch
+        return "tree"  # push, save, pop, apply: local changes are replaced or reapplied
+    if subcommand == "switch":
+        return "tree" if parsed.has("-f", "--force", "--discard-changes") else "merge"
+    if subcommand in ("merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply"):
+        return "merge"
+    return None
+
+
+def _restore_targets(subcommand: str, pathspecs: list[Arg], rest: list[Arg], state: ShellState) -> list[Arg] | None:
+    """Return the paths ``git checkout`` or ``git restore`` rewrites; None for a branch switch."""
+    separator = next((position for position, arg in enumerate(rest) if arg.text == "--"), None)
+    if separator is not None:
+        return rest[separator + 1 :] or None
+    if subcommand == "restore":
+        return pathspecs or None
+    if len(pathspecs) > 1:
+        return pathspecs[1:]  # `git checkout REV PATH...`
+    # `git checkout X` switches branches unless X names an existing path.
+    return [arg for arg in pathspecs if _is_path(arg, state)] or None
+
+
+def _emit_restored(walker: "Walker", targets: list[Arg] | None, state: ShellState, root: str, *, source: str) -> None:
+    """Emit the rewrite of restored paths: a directory is rewritten as a whole tree."""
+    if targets is None:
+        walker.ctx.emit(K.WRITE, (root,), source=source, detail={"git": "checkout", "worktree": True})
+        return
+    for target in targets:
+        if target.resolved and paths.is_directory(target.text, state.cwd):
+            located = resolve_path(target.text, state.cwd)
+            walker.ctx.emit(K.DELETE, (located,) if located else (), source=source, resolved=located is not None,
+                            detail={"git": "restore", "worktree": True})
+        else:
+            emit_paths(walker, K.WRITE, [target], state, source=source)
 
 
 def _is_path(arg: Arg, state: ShellState) -> bool:
     path = resolve_path(arg.text, state.cwd) if arg.resolved else None
     return path is not None and os.path.lexists(path)
+
+
+# pkill and killall options that choose processes by something other than
+# their name: without a pattern they choose every such process.
+SELECTION_OPTIONS = frozenset({"-u", "-U", "-g", "-G", "-P", "-s", "-t", "--uid", "--euid", "--group", "--parent", "--session",
+                               "--terminal", "--user", "--older-than", "-o", "--younger-than", "-y"})
+# Names the training daemon's process can have: the Python interpreter
+# runs it (`python -m trainer.daemon`), or the trainctl console script,
+# whose process name is the script's, or a launcher.
+DAEMON_PROCESS_NAMES = ("python", "python3", *(f"python3.{minor}" for minor in range(8, 15)), "pypy3", "trainctl",
+                        "torchrun", "accelerate", "deepspeed")
+# Names of the daemon's own programs and modules (the default policy's
+# kill-training-daemon names), which the policy matches itself.
+DAEMON_OWN_NAMES = ("trainctl", "trainer.daemon", "trainer.cli.main", "trainer.job")
+# Command lines the daemon can have, for `pkill -f`.
+DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
+
+
+def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: bool, selected: bool, cwd: str | None) -> str | None:
+    """Return why a pkill or killall may reach the training daemon whether or not it runs now, or None.
+
+    The policy checks patterns against the daemon's names and the running
+    processes. A pattern such as ``python`` matches the daemon's process
+    too, so it is reported even when no daemon runs at the moment of the check.
+    """
+    if not targets:
+        return f"{name} without a pattern chooses every process of a user, group or terminal" if selected else None
+    samples = DAEMON_COMMAND_LINES if match == "full" else DAEMON_PROCESS_NAMES
+    for target in targets:
+        if any(_pattern_hits(target, own, exact=False) for own in DAEMON_OWN_NAMES):
+            continue  # the policy's process names match it, with the policy's own message
+        for sample in samples:
+            text = sample.format(cwd=cwd or "/")
+            if _pattern_hits(target, text, exact=exact or match == "name"):
+                return f"the pattern {target!r} matches {text!r}, a process the training daemon can run as"
+    return None
+
+
+def _pattern_hits(pattern: str, text: str, *, exact: bool) -> bool:
+    import re
+
+    if exact:
+        return pattern == text
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return pattern in text
+
+
+def _is_signal_name(text: str) -> bool:
+    upper = text.upper()
+    return upper in SIGNALS.values() or upper.startswith("SIG") or upper in ("TERM", "KILL", "HUP", "INT", "QUIT", "ABRT", "STOP", "CONT")
 
 
 def normalize_signal(text: str) -> str:
@@ -124,6 +275,8 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     signal = "TERM"
     signal_given = False
     signal_known = True  # False once a word that may be the signal has no static value
+    exact = False  # pkill -x, killall -e: the whole name must match
+    selected = False  # processes chosen by owner, group, parent, session or terminal
     targets: list[str] = []
     resolved = True
     index = 0
@@ -161,15 +314,27 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             index += 1
             continue
         if text in value_options:
+            selected = selected or text in SELECTION_OPTIONS
             index += 1
             continue
         if text in ("-f", "--full"):
             match = "full"
             continue
+        if text in ("-x", "--exact", "-e") and name != "kill":
+            exact = True
+            continue
+        if text in ("-r", "--regexp") and name == "killall":
+            match = "pattern"
+            continue
         if text.startswith("--"):
+            selected = selected or text.split("=", 1)[0] in SELECTION_OPTIONS
             continue
         if text.startswith("-") and len(text) > 1:
             candidate = text[1:]
+            if name == "pkill" and candidate.isalpha() and not _is_signal_name(candidate):
+                match = "full" if "f" in candidate else match  # a flag bundle: `pkill -fx NAME`
+                exact = exact or "x" in candidate
+                continue
             if name == "kill" and candidate.isdigit() and signal_given:
                 targets.append(text)  # `kill -9 -1`: after the signal, -N is a process group
                 continue
@@ -180,6 +345,12 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
                 targets.append(text)
             continue
         targets.append(text)
+    if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
+        reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
+        if reason is not None:
+            walker.ctx.emit(K.KILL, source=source, resolved=False,
+                            detail={"signal": signal, "targets": targets, "match": match, "reason": reason})
+            return None
     if not targets and resolved:
         return None
     if not resolved and name == "kill" and signal_known and signal in GRACEFUL_SIGNALS:

@@ -133,7 +133,9 @@ def unzip(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
         return None
     emit_paths(walker, K.READ, parsed.operands[:1], state, source=source)
     target = (parsed.values("-d") or [Arg(".", True, ".")])[-1]
-    members = _archive_members(parsed.operands[0] if parsed.operands else None, target, state) if target.resolved else []
+    # `unzip ARCHIVE MEMBER...` extracts only the named members.
+    named = [Arg(os.path.join(target.text, arg.text), True, arg.source) for arg in parsed.operands[1:] if arg.resolved]
+    members = named or (_archive_members(parsed.operands[0] if parsed.operands else None, target, state) if target.resolved else [])
     emit_paths(walker, K.WRITE, [target, *members], state, source=source, detail={"extract": True})
     return None
 
@@ -163,22 +165,53 @@ def zip_(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     return None
 
 
+# Suffixes each compressor adds, so that decompressing FILE.SUFFIX writes FILE.
+COMPRESS_SUFFIXES = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "xz": ".xz", "lzma": ".lzma",
+                     "zstd": ".zst", "lz4": ".lz4", "lzip": ".lz", "brotli": ".br", "compress": ".Z"}
+DECOMPRESSORS = {"gunzip": "gzip", "unpigz": "pigz", "bunzip2": "bzip2", "unxz": "xz", "unlzma": "lzma", "unzstd": "zstd",
+                 "unlz4": "lz4", "uncompress": "compress"}
+# Programs that keep their input file unless --rm is given.
+KEEPS_INPUT = frozenset({"zstd", "lz4", "brotli"})
+
+
 def compress(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """Report gzip, bzip2, xz and zstd replacing FILE with FILE.gz (or back) unless kept with -k or -c."""
-    parsed = parse_options(args, _opts("-S", "--suffix", "-T", "--threads", "-o", "--output"))
-    keeps_source = name in ("zstd", "unzstd") and not parsed.has("--rm")  # zstd keeps its input by default
-    if keeps_source or parsed.has("-c", "--stdout", "--to-stdout", "-k", "--keep", "-l", "--list", "-t", "--test"):
+    """Report a compressor replacing FILE with FILE.gz (or back), or writing ``-o FILE``.
+
+    gzip, bzip2 and xz remove their input unless ``-k``; zstd, lz4 and
+    brotli keep it unless ``--rm``. With ``-c`` the output goes to standard
+    output and no file is written.
+    """
+    parsed = parse_options(args, _opts("-S", "--suffix", "-T", "--threads", "-o", "--output", "-p", "--processes",
+                                       "--window", "-D", "--dict", "-M", "--memlimit", "-F", "--format"))
+    family = DECOMPRESSORS.get(name, name)
+    if parsed.has("-l", "--list", "-t", "--test"):
         emit_paths(walker, K.READ, parsed.operands, state, source=source)
         return None
-    emit_paths(walker, K.DELETE, parsed.operands, state, source=source)
-    decompress = name.startswith("un") or name == "gunzip" or parsed.has("-d", "--decompress", "--uncompress")
-    outputs = []
-    for arg in parsed.operands:
+    to_stdout = parsed.has("-c", "--stdout", "--to-stdout")
+    outputs = parsed.values("-o", "--output")
+    operands = list(parsed.operands)
+    if family in ("lz4",) and len(operands) == 2 and not outputs:
+        outputs, operands = operands[1:], operands[:1]  # `lz4 -d IN OUT`
+    keeps = parsed.has("-k", "--keep") or (family in KEEPS_INPUT and not parsed.has("--rm"))
+    emit_paths(walker, K.READ if keeps or to_stdout else K.DELETE, operands, state, source=source)
+    if to_stdout:
+        return None
+    if outputs:
+        emit_paths(walker, K.WRITE, outputs, state, source=source)
+        return None
+    decompress = name in DECOMPRESSORS or parsed.has("-d", "--decompress", "--uncompress")
+    suffix = (parsed.values("-S", "--suffix") or [Arg(COMPRESS_SUFFIXES.get(family, ".gz"), True, "")])[-1].text
+    written = []
+    for arg in operands:
         if not arg.resolved:
+            written.append(arg)
             continue
-        stem, extension = os.path.splitext(arg.text)
-        outputs.append(Arg(stem if decompress and extension else arg.text + ".gz", True, arg.source))
-    emit_paths(walker, K.WRITE, outputs, state, source=source)
+        if decompress:
+            stem = arg.text[: -len(suffix)] if suffix and arg.text.endswith(suffix) else os.path.splitext(arg.text)[0]
+            written.append(Arg(stem or arg.text, True, arg.source))
+        else:
+            written.append(Arg(arg.text + suffix, True, arg.source))
+    emit_paths(walker, K.WRITE, written, state, source=source)
     return None
 
 
@@ -504,17 +537,21 @@ HANDLERS: dict[str, Handler] = {
     "mktemp": mktemp,
     "sqlite3": sqlite3,
     "tee": tee, "rsync": rsync, "dd": dd, "tar": tar, "unzip": unzip, "zip": zip_, "uniq": uniq,
-    "gzip": compress, "gunzip": compress, "bzip2": compress, "bunzip2": compress, "xz": compress, "unxz": compress,
-    "zstd": compress, "unzstd": compress,
+    **{program: compress for program in (*COMPRESS_SUFFIXES, *DECOMPRESSORS)},
     "sed": sed, "awk": awk, "gawk": awk, "mawk": awk, "nawk": awk,
     "find": find, "xargs": xargs, "parallel": parallel, "watch": watch,
 }
 
 
 def _register_late() -> None:
-    from safeshell.shell import git_kill
+    from safeshell.shell import archive_tools, disks, editors, git_kill, remote
 
     HANDLERS.update(git_kill.HANDLERS)
+    HANDLERS.update(disks.HANDLERS)
+    HANDLERS.update(archive_tools.HANDLERS)
+    HANDLERS.update(editors.HANDLERS)
+    HANDLERS.update(remote.HANDLERS)
+    HANDLERS.update({"bsdtar": tar, "gtar": tar})
 
 
 _register_late()

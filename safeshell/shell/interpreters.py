@@ -8,15 +8,17 @@ module), the others through :mod:`safeshell.shell.token_scan`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind
 from safeshell.shell import fields, paths, python_scan, token_scan
 from safeshell.shell.fields import Arg
-from safeshell.shell.scan_model import Effect
+from safeshell.shell.scan_model import HOME, Effect
 from safeshell.shell.state import ShellState
 
 if TYPE_CHECKING:
@@ -203,6 +205,7 @@ def emit_effect(walker: "Walker", effect: Effect, state: ShellState, *, source: 
     from safeshell.shell import commands, shells
 
     ctx = walker.ctx
+    effect = _with_home(effect, ctx.home)
     if effect.shell is not None:
         shells.analyze_code(walker, effect.shell, state, source=source, same_shell=False)
         return
@@ -238,3 +241,21 @@ def emit_effect(walker: "Walker", effect: Effect, state: ShellState, *, source: 
                 ctx.emit(OperationKind.WRITE, destination, source=source, detail=detail)
         else:
             ctx.emit(effect.kind, located, source=source, detail=detail)
+
+
+def _with_home(effect: Effect, home: str | None) -> Effect:
+    """Replace :data:`HOME` at the start of the effect's paths with ``home``; unknown without one."""
+
+    def expand(path: str | None) -> str | None:
+        if path is None or not path.startswith(HOME):
+            return path
+        return None if home is None else home + path[len(HOME):]
+
+    texts = (effect.path, effect.destination, effect.shell, *(effect.argv or ()))
+    if not any(text is not None and HOME in text for text in texts):
+        return effect
+    shell = effect.shell
+    if shell is not None and home is not None:
+        shell = shell.replace(HOME, shlex.quote(home))  # `os.system("rm -rf " + os.path.expanduser("~"))`
+    argv = None if effect.argv is None else tuple(expand(text) or text for text in effect.argv)
+    return dataclasses.replace(effect, path=expand(effect.path), destination=expand(effect.destination), shell=shell, argv=argv)

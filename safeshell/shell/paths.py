@@ -14,6 +14,18 @@ import os
 
 from safeshell.shell.words import resolve_path
 
+# Character devices where a write changes no file: data goes to a stream, a
+# terminal or nowhere. A write to any other entry of /dev (a disk, a
+# partition, /dev/mem) is a device write, which the default policy denies.
+STREAM_DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty",
+                            "/dev/random", "/dev/urandom", "/dev/ptmx", "/dev/console"})
+STREAM_DEVICE_PREFIXES = ("/dev/fd/", "/dev/pts/", "/dev/tcp/", "/dev/udp/", "/dev/tty")
+
+
+def is_stream_device(path: str) -> bool:
+    """Return True when ``path`` (absolute, normalized) is a stream or terminal device, where a write changes no file."""
+    return path in STREAM_DEVICES or path.startswith(STREAM_DEVICE_PREFIXES)
+
 
 def follow_paths(text: str, cwd: str | None) -> list[str] | None:
     """Return the path as written and the path its symlinks lead to; None if cwd is unknown.
@@ -24,6 +36,10 @@ def follow_paths(text: str, cwd: str | None) -> list[str] | None:
     path = resolve_path(text, cwd)
     if path is None:
         return None
+    if is_stream_device(path):
+        # /dev/stdout leads through /proc/self/fd to the guard's own output,
+        # which is unrelated to where the command's output goes.
+        return [path]
     return _unique([path, os.path.realpath(path)])
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from safeshell.operations import OperationKind as K
-from safeshell.shell.scan_model import Effect
+from safeshell.shell.scan_model import HOME, Effect
 
 # Calls whose first argument is a path the call deletes, writes, or changes mode of.
 FIRST_ARGUMENT_CALLS: dict[str, K] = {
@@ -110,9 +110,31 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left, right = self._literal(node.left), self._literal(node.right)
             return None if left is None or right is None else left.rstrip("/") + "/" + right
+        if isinstance(node, ast.Subscript) and _is_environ(node.value):
+            key = self._literal(node.slice)
+            return HOME if key == "HOME" else None
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
-            if name in ("Path", "PurePath", "PosixPath", "abspath", "realpath", "normpath", "expanduser", "fspath", "str") and len(node.args) == 1:
+            if name == "home" and not node.args:
+                return HOME  # Path.home()
+            if name in ("getenv", "get") and node.args and self._literal(node.args[0]) == "HOME" and (
+                    name == "getenv" or isinstance(node.func, ast.Attribute) and _is_environ(node.func.value)):
+                return HOME  # os.getenv("HOME"), os.environ.get("HOME")
+            if name == "expanduser" and not node.args and isinstance(node.func, ast.Attribute):
+                return _expand_home(self._literal(node.func.value))  # Path("~/x").expanduser()
+            if name == "expanduser" and len(node.args) == 1:
+                return _expand_home(self._literal(node.args[0]))
+            if name == "expandvars" and len(node.args) == 1:
+                value = self._literal(node.args[0])
+                if value is not None and value.startswith(("$HOME", "${HOME}")):
+                    return HOME + value[len("${HOME}") if value.startswith("${") else len("$HOME"):]
+                return value if value is not None and "$" not in value else None
+            if name == "joinpath" and isinstance(node.func, ast.Attribute):
+                parts = [self._literal(part) for part in (node.func.value, *node.args)]
+                return None if any(part is None for part in parts) else "/".join(part.rstrip("/") for part in parts if part is not None)
+            if name in ("resolve", "absolute") and not node.args and isinstance(node.func, ast.Attribute):
+                return self._literal(node.func.value)
+            if name in ("Path", "PurePath", "PosixPath", "abspath", "realpath", "normpath", "fspath", "str") and len(node.args) == 1:
                 return self._literal(node.args[0])
             if name in ("Path", "PurePath", "PosixPath", "join") and node.args:
                 parts = [self._literal(arg) for arg in node.args]
@@ -123,7 +145,10 @@ class _Scanner(ast.NodeVisitor):
 
     def _is_path_object(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Call):
-            return _call_name(node.func) in ("Path", "PurePath", "PosixPath")
+            name = _call_name(node.func)
+            if name in ("home", "expanduser", "resolve", "absolute", "joinpath") and isinstance(node.func, ast.Attribute):
+                return name == "home" or self._is_path_object(node.func.value)
+            return name in ("Path", "PurePath", "PosixPath")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return self._is_path_object(node.left)
         return isinstance(node, ast.Name) and node.id in self.path_names
@@ -283,6 +308,19 @@ class _Scanner(ast.NodeVisitor):
             self.effects.append(Effect(K.EXEC_DYNAMIC, call=name))
         else:
             self.effects.append(Effect(K.EXEC_DYNAMIC, shell=command, call=name))
+
+
+def _expand_home(path: str | None) -> str | None:
+    """Return ``path`` with a leading ``~`` as :data:`HOME`; None for ``~user``, whose home is not known here."""
+    if path is None or not path.startswith("~"):
+        return path
+    if path == "~" or path.startswith("~/"):
+        return HOME + path[1:]
+    return None
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "environ" or isinstance(node, ast.Name) and node.id == "environ"
 
 
 def _call_name(func: ast.AST) -> str | None:

@@ -24,3 +24,8 @@ class Effect:
     shell: str | None = None
     argv: tuple[str, ...] | None = None
     call: str = ""
+
+# Stands for the home directory at the start of a scanned path
+# (``os.path.expanduser("~")``, ``Path.home()``); the analysis replaces it
+# with the home it knows. The NUL byte makes an unreplaced path unresolved.
+HOME = "\0home\0"

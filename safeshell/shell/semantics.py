@@ -146,6 +146,32 @@ PROGRAMS: dict[str, Program] = {
     "basename": Program("read"), "dirname": Program("read"),
 }
 
+
+def _register_custom(*names: str) -> None:
+    for name in names:
+        PROGRAMS[name] = Program("custom")
+
+
+# Disk tools (safeshell.shell.disks): formatting, partitioning, erasing.
+_register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "wipefs", "blkdiscard", "badblocks", "parted",
+                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup",
+                 *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
+                                               "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
+
+# Archivers (safeshell.shell.archive_tools); bsdtar and gtar take tar's options.
+_register_custom("pigz", "unpigz", "pbzip2", "lzma", "unlzma", "lz4", "unlz4", "lzip", "brotli", "compress", "uncompress")
+_register_custom("7z", "7za", "7zr", "7zz", "cpio", "bsdcpio", "ar", "unrar", "rar", "unar", "pax", "jar", "bsdtar", "gtar")
+
+# Editors (safeshell.shell.editors): every file they are given may be saved.
+_register_custom("vim", "vi", "nvim", "gvim", "vimdiff", "nvimdiff", "ex", "view", "rview", "rvim", "evim", "vim.basic",
+                 "vim.tiny", "vim.nox", "vim.gtk3", "nex", "nvi", "elvis", "vile", "ed", "red", "emacs", "emacs-nox",
+                 "emacsclient", "xemacs", "nano", "pico", "rnano", "micro", "joe", "jed", "jmacs", "jstar", "jpico", "mcedit",
+                 "kak", "hx", "helix", "ne", "mg", "zile", "code", "codium", "code-insiders", "cursor", "gedit", "kate",
+                 "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom")
+
+# ssh to this machine runs its command here (safeshell.shell.remote).
+_register_custom("ssh", "slogin")
+
 # Programs that run another command given as their operands.
 @dataclass(frozen=True)
 class Wrapper:
@@ -182,6 +208,7 @@ WRAPPERS: dict[str, Wrapper] = {
     "caffeinate": Wrapper(_opts("-t", "-w")),
     "xvfb-run": Wrapper(_opts("-n", "-s", "-e", "-f", "-p", "--server-num", "--server-args", "--error-file", "--auth-file")),
     "chronic": Wrapper(),
+    "sshpass": Wrapper(_opts("-p", "-f", "-d", "-P")),
     "ifne": Wrapper(),
     "torsocks": Wrapper(),
     "proxychains": Wrapper(_opts("-f")),

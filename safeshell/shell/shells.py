@@ -207,7 +207,12 @@ def run_script_path(walker: "Walker", name: str, args: list[Arg], state: ShellSt
         return None
     code = planned_text(ctx, path)
     if code is None:
-        return None  # a binary: an unknown program
+        # A binary: an unknown program, which may change files where it runs.
+        from safeshell.shell.commands import emit_unknown_program
+
+        ctx.unknown_program_ran = True
+        emit_unknown_program(walker, os.path.basename(name), [state.cwd], source=source)
+        return None
     interpreter = shebang_program(code)
     if interpreter is None or interpreter in ("bash", "sh", "zsh", "dash", "ksh", "mksh", "ash"):
         positional = [arg.text for arg in args] if all(arg.resolved for arg in args) else None

@@ -35,6 +35,8 @@ class ShellState:
     cwd: str | None
     variables: dict[str, str | None]
     functions: dict[str, Any] = field(default_factory=dict)
+    # `alias NAME=VALUE` definitions; None when the value has no static value.
+    aliases: dict[str, str | None] = field(default_factory=dict)
     positional: list[str] | None = None
     arg0: str | None = "bash"  # $0: the shell's name, or the word after `bash -c CODE`
     dirstack: list[str | None] = field(default_factory=list)
@@ -46,6 +48,7 @@ class ShellState:
             cwd=self.cwd,
             variables=dict(self.variables),
             functions=dict(self.functions),
+            aliases=dict(self.aliases),
             positional=None if self.positional is None else list(self.positional),
             arg0=self.arg0,
             dirstack=list(self.dirstack),
@@ -79,8 +82,13 @@ class ShellState:
             values = {state.variables.get(name, None) for state in live}
             self.variables[name] = values.pop() if len(values) == 1 else None
         self.functions = {}
+        self.aliases = {}
         for state in live:
             self.functions.update(state.functions)
+        for name in set().union(*(state.aliases for state in live)):
+            values = {state.aliases.get(name) for state in live}
+            # An alias defined in only some branches may or may not be in effect.
+            self.aliases[name] = values.pop() if len(values) == 1 and all(name in state.aliases for state in live) else None
         self.dirstack = list(first.dirstack)
         self.positional = first.positional
         self.terminated = False
@@ -120,6 +128,11 @@ class Context:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         unique = tuple(dict.fromkeys(paths))
+        if unique and kind in (OperationKind.WRITE, OperationKind.TRUNCATE, OperationKind.CREATE):
+            # Writing to /dev/null or a terminal changes no file.
+            unique = tuple(path for path in unique if not _is_stream_device(path))
+            if not unique:
+                return
         self.analysis.operations.append(
             Operation(kind=kind, paths=unique, source=source, resolved=resolved, detail=dict(detail or {}))
         )
@@ -155,6 +168,12 @@ class Context:
 
     def is_approval_path(self, path: str) -> bool:
         return any(path == key or path == os.path.dirname(key) for key in self.approval_paths)
+
+
+def _is_stream_device(path: str) -> bool:
+    from safeshell.shell.paths import is_stream_device
+
+    return is_stream_device(path)
 
 
 # realpath costs a few system calls per candidate, and the candidates repeat

@@ -59,6 +59,9 @@ def expand_word(walker: "Walker", node: Node, state: ShellState) -> list[Arg]:
         return [Arg(source, False, source)]
     limits = walker.ctx.limits
     chars = fields.to_chars(pieces)
+    ifs = state.variables.get("IFS", " \t\n") if "IFS" in state.variables else " \t\n"
+    if ifs is None and any(flag == EXPANDED for _, flag in chars):
+        return [Arg(source, False, source)]  # IFS has no static value: the fields are unknown
     result: list[Arg] = []
     try:
         for braced in fields.expand_braces(chars, limits.max_words):
@@ -66,7 +69,7 @@ def expand_word(walker: "Walker", node: Node, state: ShellState) -> list[Arg]:
             if tilded is None:
                 result.append(Arg(source, False, source))
                 continue
-            for field in fields.split_fields(tilded):
+            for field in fields.split_fields(tilded, ifs or ""):
                 result.extend(_glob_field(walker, field, state, source))
             if len(result) > limits.max_words:
                 raise ExpansionLimit(f"word {source[:80]!r} expands to more than {limits.max_words} fields")

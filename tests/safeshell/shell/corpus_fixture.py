@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "data" / "corpus"
-CORPUS_FILES = ("commands.yaml", "extra.yaml")
+CORPUS_FILES = ("commands.yaml", "extra.yaml", "destructive.yaml")
 
 
 def load_corpus(name: str) -> dict[str, Any]:

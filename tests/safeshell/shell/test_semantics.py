@@ -48,9 +48,9 @@ PRESENT = [
     ("git -C repo clean -fd", {("delete", "repo", True)}),
     ("git rm repo/src.py", {("delete", "repo/src.py", True)}),  # no repository found from cwd: fails closed
     ("cd repo && git rm src.py", {("delete", "repo/src.py", True)}),
-    ("cd repo && git reset --hard", {("write", "repo", True)}),
+    ("cd repo && git reset --hard", {("delete", "repo", True)}),
     ("cd repo && git checkout -- src.py", {("write", "repo/src.py", True)}),
-    ("cd repo && git stash", {("write", "repo", True)}),
+    ("cd repo && git stash", {("delete", "repo", True)}),
     ("cat a.txt b.txt", {("read", "a.txt", True), ("read", "b.txt", True)}),
     ("ls -la d", {("read", "d", True)}),
     ("du -sh d", {("read", "d", True)}),
