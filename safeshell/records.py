@@ -56,6 +56,31 @@ class Record:
         return (self.__class__, self._values())
 
 
+class MutableRecord:
+    """Base of a mutable record whose fields are its ``__slots__``, in order.
+
+    What a plain (not frozen) dataclass would generate, less ``__init__``:
+    field-wise equality between records of the same class and a repr.
+    Records are unhashable, as such dataclasses are.
+    """
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{self.__class__.__qualname__}({fields})"
+
+
 class ChoiceType(type):
     """Metaclass of :class:`StrChoice` and :class:`IntChoice`.
 

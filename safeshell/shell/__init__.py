@@ -31,8 +31,9 @@ def __getattr__(name: str) -> object:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'safeshell.shell' has no attribute {name!r}")
-    import importlib
+    import sys
 
-    value = getattr(importlib.import_module(module_name), name)
+    __import__(module_name)  # not importlib.import_module: importlib imports warnings
+    value = getattr(sys.modules[module_name], name)
     globals()[name] = value
     return value

@@ -10,13 +10,13 @@ updating an archive writes the archive file and reads its inputs.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell.fields import Arg
 from safeshell.shell.programs import emit_paths, parse_options
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 

@@ -8,18 +8,21 @@ hands the argument vector to :func:`run_argv`, which wrappers, ``xargs``,
 from __future__ import annotations
 
 import os
-import shlex
-from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
 from safeshell.shell import interpreters, paths, programs, semantics, shells, trainctl, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.model import SimpleCommand
+from safeshell.shell.quick import quote_word
 from safeshell.shell.state import LimitExceeded, ShellState
-from safeshell.shell.words import Node, node_text
+from safeshell.shell.words import node_text
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from safeshell.shell.walker import Stdin, Walker
+    from safeshell.shell.words import Node
 
 OUTPUT_OPERATORS = {">": "truncate", ">|": "truncate", "&>": "truncate", ">&": "truncate", ">>": "append", "&>>": "append", "<>": "append"}
 
@@ -219,7 +222,7 @@ def _run_alias(walker: "Walker", name: str, args: list[Arg], state: ShellState, 
         walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
                         detail={"reason": f"alias {name!r} has no static value"})
         return None
-    words_after = " ".join(shlex.quote(arg.text) if arg.resolved else arg.source for arg in args)
+    words_after = " ".join(quote_word(arg.text) if arg.resolved else arg.source for arg in args)
     del state.aliases[name]
     try:
         return shells.analyze_code(walker, f"{value} {words_after}".strip(), state, source=source)

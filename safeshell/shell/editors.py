@@ -12,13 +12,13 @@ shell code. Vim script calls that change files or run programs fail closed.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell.fields import Arg
 from safeshell.shell.programs import emit_paths, parse_options
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 

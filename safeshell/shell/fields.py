@@ -9,9 +9,9 @@ pathname expansion against the real filesystem.
 
 from __future__ import annotations
 
-import glob
 import os
-from dataclasses import dataclass
+
+from safeshell.records import Record
 
 LITERAL = 0  # unquoted text typed in the command: braces, tilde and globs apply
 QUOTED = 1  # quoted or escaped text: taken as is
@@ -21,23 +21,38 @@ GLOB_CHARS = frozenset("*?[")
 IFS_WHITESPACE = frozenset(" \t\n")
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(Record):
+    __slots__ = ("text", "flag")
     text: str
     flag: int
 
+    def __init__(
+        self,
+        text: str,
+        flag: int,
+    ) -> None:
+        self._init(text=text, flag=flag)
 
-@dataclass(frozen=True)
-class Arg:
+
+class Arg(Record):
     """One expanded field.
 
     ``text`` is the value. When ``resolved`` is False, ``text`` is the
     word's source text because some part of it has no static value.
     """
 
+    __slots__ = ("text", "resolved", "source")
     text: str
-    resolved: bool = True
-    source: str = ""
+    resolved: bool
+    source: str
+
+    def __init__(
+        self,
+        text: str,
+        resolved: bool = True,
+        source: str = "",
+    ) -> None:
+        self._init(text=text, resolved=resolved, source=source)
 
 
 class ExpansionLimit(Exception):
@@ -205,6 +220,8 @@ def expand_glob(pattern: str, cwd: str, max_matches: int, *, globstar: bool = Fa
 
     ``globstar`` and ``dotglob`` are bash's shell options of those names.
     """
+    import glob  # imports re, which only words with glob characters need
+
     if os.path.isabs(pattern):
         iterator = glob.iglob(pattern, recursive=globstar, include_hidden=dotglob)
     else:

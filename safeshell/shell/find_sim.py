@@ -11,16 +11,15 @@ paths stand for everything below them.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
+from safeshell.records import MutableRecord
 from safeshell.shell.fields import Arg
 from safeshell.shell.programs import emit_paths
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Walker
 
@@ -193,17 +192,27 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
     return matches
 
 
-@dataclass
-class Outcome:
+class Outcome(MutableRecord):
     """The result of the expression for one path.
 
     ``acted`` names the actions evaluation may reach; ``pruned`` is True
     when ``-prune`` is certainly reached, so find does not descend.
     """
 
+    __slots__ = ("value", "acted", "pruned")
     value: bool | None
     acted: set[str]
     pruned: bool
+
+    def __init__(
+        self,
+        value: bool | None,
+        acted: set[str],
+        pruned: bool,
+    ) -> None:
+        self.value = value
+        self.acted = acted
+        self.pruned = pruned
 
 
 def _evaluate(tokens: list[str | None], display: str, real: str) -> Outcome:
@@ -306,6 +315,8 @@ def _both(left: bool | None, right: bool | None) -> bool | None:
 def _test(test: str, value: str | None, display: str, real: str) -> bool | None:
     if value is None:
         return None
+    import fnmatch  # imports re, which only find's name and path tests need
+
     name = os.path.basename(display.rstrip("/")) or display
     if test == "-name":
         return fnmatch.fnmatchcase(name, value)

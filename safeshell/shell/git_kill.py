@@ -14,7 +14,6 @@ because git may still find a repository through ``GIT_DIR``.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell import paths
@@ -23,6 +22,7 @@ from safeshell.shell.programs import Parsed, emit_paths, parse_options
 from safeshell.shell.state import ShellState
 from safeshell.shell.words import resolve_path
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 

@@ -7,7 +7,6 @@ and returns the program's static standard output or None.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell import find_sim, paths
@@ -16,10 +15,13 @@ from safeshell.shell.programs import emit_paths, parse_options
 from safeshell.shell.state import ShellState
 from safeshell.shell.words import resolve_path
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any, Callable
+
     from safeshell.shell.walker import Stdin, Walker
 
-Handler = Callable[["Walker", str, list[Arg], ShellState, Any, str], str | None]
+    Handler = Callable[["Walker", str, list[Arg], ShellState, Any, str], str | None]
 
 
 def _opts(*names: str) -> frozenset[str]:

@@ -8,19 +8,16 @@ module), the others through :mod:`safeshell.shell.token_scan`.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
-import shlex
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind
-from safeshell.shell import fields, paths, python_scan, token_scan
+from safeshell.records import MutableRecord
+from safeshell.shell import fields, paths, token_scan
 from safeshell.shell.fields import Arg
 from safeshell.shell.scan_model import HOME, Effect
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Walker
 
@@ -34,15 +31,33 @@ VALUE_OPTIONS = {
 }
 
 
-@dataclass
-class Invocation:
-    code: str | None = None
-    script: str | None = None
-    reads_stdin: bool = False
-    inplace_files: list[str] = field(default_factory=list)
-    chdir: str | None = None
-    unresolved: bool = False
-    module: str | None = None  # `python -m a.b` as the relative path a/b.py
+class Invocation(MutableRecord):
+    __slots__ = ("code", "script", "reads_stdin", "inplace_files", "chdir", "unresolved", "module")
+    code: str | None
+    script: str | None
+    reads_stdin: bool
+    inplace_files: list[str]
+    chdir: str | None
+    unresolved: bool
+    module: str | None  # `python -m a.b` as the relative path a/b.py
+
+    def __init__(
+        self,
+        code: str | None = None,
+        script: str | None = None,
+        reads_stdin: bool = False,
+        inplace_files: list[str] | None = None,
+        chdir: str | None = None,
+        unresolved: bool = False,
+        module: str | None = None,
+    ) -> None:
+        self.code = code
+        self.script = script
+        self.reads_stdin = reads_stdin
+        self.inplace_files = [] if inplace_files is None else inplace_files
+        self.chdir = chdir
+        self.unresolved = unresolved
+        self.module = module
 
 
 # Option letters whose value is inline code, per interpreter family.
@@ -51,7 +66,8 @@ CODE_LETTERS = {"perl": "eE", "ruby": "e", "php": "rBRE", "r": "e", "lua": "e", 
 # change files or run commands, and fails closed when one appears.
 OPAQUE_FAMILIES = frozenset({"php", "r", "lua", "julia"})
 OPAQUE_PROGRAMS = frozenset({"Rscript", "R", "luajit", "julia", "ipython", "ipython3"})
-OPAQUE_RISKY = re.compile(
+# Searched with re, which this module imports only when opaque code is scanned.
+OPAQUE_RISKY = (
     r"\b(unlink|remove|rmdir|rm|delete|rename|move|copy|system|exec|shell_exec|passthru|popen|proc_open|execute|run|spawn|"
     r"eval|file_put_contents|fopen|fwrite|open|write|writeLines|writelines|truncate|chmod|chown|sink|save|saveRDS|"
     r"mkdir|symlink|link|touch|cp|mv|dir_create|file_create|file_delete|file_move|file_copy)\b"
@@ -60,7 +76,8 @@ OPAQUE_RISKY = re.compile(
 
 def is_opaque(program: str) -> bool:
     """Whether ``program`` is an interpreter whose code has no scanner here."""
-    return program in OPAQUE_PROGRAMS or re.fullmatch(r"(php|lua)[0-9.]*", program) is not None
+    # (php|lua)[0-9.]* without re, because this runs for every simple command.
+    return program in OPAQUE_PROGRAMS or (program[:3] in ("php", "lua") and not program[3:].strip("0123456789."))
 
 
 def family(program: str) -> str:
@@ -188,12 +205,16 @@ def scan(walker: "Walker", program: str, code: str, state: ShellState, *, source
     """
     kind = family(program)
     if kind in OPAQUE_FAMILIES:
-        risky = OPAQUE_RISKY.search(code)
+        import re
+
+        risky = re.search(OPAQUE_RISKY, code)
         if risky is not None:
             walker.ctx.emit(OperationKind.EXEC_DYNAMIC, source=source, resolved=False,
                             detail={"reason": f"{program} code calls {risky.group(1)!r}, which this analysis cannot follow"})
         return
     if kind == "python":
+        from safeshell.shell import python_scan  # imports ast, which only Python code needs
+
         effects = python_scan.scan(code)
     else:
         effects = token_scan.scan(kind, code)
@@ -256,6 +277,11 @@ def _with_home(effect: Effect, home: str | None) -> Effect:
         return effect
     shell = effect.shell
     if shell is not None and home is not None:
+        import shlex
+
         shell = shell.replace(HOME, shlex.quote(home))  # `os.system("rm -rf " + os.path.expanduser("~"))`
     argv = None if effect.argv is None else tuple(expand(text) or text for text in effect.argv)
-    return dataclasses.replace(effect, path=expand(effect.path), destination=expand(effect.destination), shell=shell, argv=argv)
+    return Effect(
+        effect.kind, path=expand(effect.path), destination=expand(effect.destination), glob=effect.glob,
+        shell=shell, argv=argv, call=effect.call,
+    )

@@ -8,25 +8,33 @@ entries to the handler of the same name in :mod:`safeshell.shell.handlers`;
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
+from safeshell.records import MutableRecord
 from safeshell.shell import paths
 from safeshell.shell.fields import Arg
 from safeshell.shell.semantics import WRAPPERS, Program
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
 
-@dataclass
-class Parsed:
+class Parsed(MutableRecord):
     """Options (name, value) in order, and the operands."""
 
-    options: list[tuple[str, Arg | None]] = field(default_factory=list)
-    operands: list[Arg] = field(default_factory=list)
+    __slots__ = ("options", "operands")
+    options: list[tuple[str, Arg | None]]
+    operands: list[Arg]
+
+    def __init__(
+        self,
+        options: list[tuple[str, Arg | None]] | None = None,
+        operands: list[Arg] | None = None,
+    ) -> None:
+        self.options = [] if options is None else options
+        self.operands = [] if operands is None else operands
 
     def has(self, *names: str) -> bool:
         return any(name in names for name, _ in self.options)

@@ -44,11 +44,11 @@ NULL_REDIRECTS = frozenset({">/dev/null", "2>/dev/null", "2>&1", "&>/dev/null", 
 
 def join_words(words: list[str]) -> str:
     """Return the same text as ``shlex.join(words)``, without importing shlex (and with it re)."""
-    return " ".join(_quote(word) for word in words)
+    return " ".join(quote_word(word) for word in words)
 
 
-def _quote(word: str) -> str:
-    # shlex.quote: PLAIN_CHARS is its set of characters that need no quotes.
+def quote_word(word: str) -> str:
+    """Return the same text as ``shlex.quote(word)``: PLAIN_CHARS are the characters it leaves unquoted."""
     if not word:
         return "''"
     if PLAIN_CHARS.issuperset(word):

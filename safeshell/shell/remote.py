@@ -13,17 +13,14 @@ other hosts change nothing here.
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
 import os
 import pwd
-import socket
-from typing import TYPE_CHECKING
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell.fields import Arg
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
@@ -126,13 +123,17 @@ def is_local_host(host: str) -> bool:
         return False
     if name in LOCAL_NAMES:
         return True
+    # Imported here, not at the top: every command's analysis loads this
+    # module, and only ssh commands need ipaddress (and fnmatch below).
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
         pass
     else:
         return address.is_loopback or address.is_unspecified
-    own = socket.gethostname().lower()
+    own = os.uname().nodename.lower()  # what socket.gethostname() returns
     return name == own or name == own.split(".", 1)[0]
 
 
@@ -163,6 +164,8 @@ def _config_host_name(host: str, home: str | None) -> str:
 
 
 def _matches(host: str, patterns: list[str]) -> bool:
+    import fnmatch
+
     positive = [pattern for pattern in patterns if not pattern.startswith("!")]
     negative = [pattern[1:] for pattern in patterns if pattern.startswith("!")]
     if any(fnmatch.fnmatchcase(host, pattern) for pattern in negative):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from safeshell.operations import OperationKind
+from safeshell.records import Record
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(Record):
     """One effect found in interpreter code.
 
     Exactly one of these describes it: ``path`` (a literal path, relative to
@@ -17,13 +15,28 @@ class Effect:
     the code runs) or ``argv`` (an argument vector the code runs).
     """
 
+    __slots__ = ("kind", "path", "destination", "glob", "shell", "argv", "call")
     kind: OperationKind
-    path: str | None = None
-    destination: str | None = None  # for moves
-    glob: bool = False  # path is a glob pattern (perl glob(), Python glob.glob())
-    shell: str | None = None
-    argv: tuple[str, ...] | None = None
-    call: str = ""
+    path: str | None
+    destination: str | None  # for moves
+    glob: bool  # path is a glob pattern (perl glob(), Python glob.glob())
+    shell: str | None
+    argv: tuple[str, ...] | None
+    call: str
+
+    def __init__(
+        self,
+        kind: OperationKind,
+        path: str | None = None,
+        destination: str | None = None,
+        glob: bool = False,
+        shell: str | None = None,
+        argv: tuple[str, ...] | None = None,
+        call: str = "",
+    ) -> None:
+        self._init(
+            kind=kind, path=path, destination=destination, glob=glob, shell=shell, argv=argv, call=call,
+        )
 
 # Stands for the home directory at the start of a scanned path
 # (``os.path.expanduser("~")``, ``Path.home()``); the analysis replaces it

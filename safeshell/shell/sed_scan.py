@@ -10,13 +10,20 @@ count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from safeshell.records import Record
 
 
-@dataclass(frozen=True)
-class SedEffect:
+class SedEffect(Record):
+    __slots__ = ("kind", "path")
     kind: str  # "write" or "exec"
-    path: str | None = None
+    path: str | None
+
+    def __init__(
+        self,
+        kind: str,
+        path: str | None = None,
+    ) -> None:
+        self._init(kind=kind, path=path)
 
 
 def scan(script: str) -> list[SedEffect]:

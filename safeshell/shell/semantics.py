@@ -17,24 +17,43 @@ file or change directory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from safeshell.operations import OperationKind as K
+from safeshell.records import Record
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(Record):
+    __slots__ = (
+        "action", "kind", "value_options", "skip", "flag_kinds", "write_options", "read_options",
+        "skip_cancel_options",
+    )
     action: str
-    kind: K | None = None
-    value_options: frozenset[str] = frozenset()
-    skip: int = 0
-    flag_kinds: dict[str, K] = field(default_factory=dict)
+    kind: K | None
+    value_options: frozenset[str]
+    skip: int
+    flag_kinds: dict[str, K]
     # Options whose value is a path the program writes (``sort -o FILE``).
-    write_options: frozenset[str] = frozenset()
+    write_options: frozenset[str]
     # Options whose value is a path the program reads (``grep -f FILE``).
-    read_options: frozenset[str] = frozenset()
+    read_options: frozenset[str]
     # Options that replace the first non-path operand (``grep -e PATTERN``).
-    skip_cancel_options: frozenset[str] = frozenset()
+    skip_cancel_options: frozenset[str]
+
+    def __init__(
+        self,
+        action: str,
+        kind: K | None = None,
+        value_options: frozenset[str] = frozenset(),
+        skip: int = 0,
+        flag_kinds: dict[str, K] | None = None,
+        write_options: frozenset[str] = frozenset(),
+        read_options: frozenset[str] = frozenset(),
+        skip_cancel_options: frozenset[str] = frozenset(),
+    ) -> None:
+        self._init(
+            action=action, kind=kind, value_options=value_options, skip=skip,
+            flag_kinds=({} if flag_kinds is None else flag_kinds), write_options=write_options,
+            read_options=read_options, skip_cancel_options=skip_cancel_options,
+        )
 
 
 def _opts(*names: str) -> frozenset[str]:
@@ -173,13 +192,26 @@ _register_custom("vim", "vi", "nvim", "gvim", "vimdiff", "nvimdiff", "ex", "view
 _register_custom("ssh", "slogin")
 
 # Programs that run another command given as their operands.
-@dataclass(frozen=True)
-class Wrapper:
-    value_options: frozenset[str] = frozenset()
-    leading_operands: int = 0  # operands before the command (timeout's duration)
-    write_options: frozenset[str] = frozenset()  # option values the wrapper writes (time -o)
-    chdir_options: frozenset[str] = frozenset()  # option values the command runs in
-    no_command_options: frozenset[str] = frozenset()  # with these the wrapper runs nothing (command -v)
+class Wrapper(Record):
+    __slots__ = ("value_options", "leading_operands", "write_options", "chdir_options", "no_command_options")
+    value_options: frozenset[str]
+    leading_operands: int  # operands before the command (timeout's duration)
+    write_options: frozenset[str]  # option values the wrapper writes (time -o)
+    chdir_options: frozenset[str]  # option values the command runs in
+    no_command_options: frozenset[str]  # with these the wrapper runs nothing (command -v)
+
+    def __init__(
+        self,
+        value_options: frozenset[str] = frozenset(),
+        leading_operands: int = 0,
+        write_options: frozenset[str] = frozenset(),
+        chdir_options: frozenset[str] = frozenset(),
+        no_command_options: frozenset[str] = frozenset(),
+    ) -> None:
+        self._init(
+            value_options=value_options, leading_operands=leading_operands, write_options=write_options,
+            chdir_options=chdir_options, no_command_options=no_command_options,
+        )
 
 
 WRAPPERS: dict[str, Wrapper] = {

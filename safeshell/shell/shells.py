@@ -11,14 +11,16 @@ large) yields an unresolved ``exec_dynamic`` operation.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind
 from safeshell.shell import interpreters, parser, paths, trainctl, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.state import Context, ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from safeshell.shell.walker import Stdin, Walker
 
 SHELL_VALUE_OPTIONS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})

@@ -9,22 +9,23 @@ environment, the limits, and the operations found so far.
 
 from __future__ import annotations
 
-import functools
 import os
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
 
 from safeshell.operations import Operation, OperationKind
+from safeshell.records import MutableRecord
 from safeshell.shell.model import Analysis, Limits, SimpleCommand
 from safeshell.shell.quick import approval_key_candidates
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping
 
 
 class LimitExceeded(Exception):
     """A bound in :class:`~safeshell.shell.model.Limits` was hit; the analysis stops."""
 
 
-@dataclass
-class ShellState:
+class ShellState(MutableRecord):
     """The shell state at one point of a command.
 
     A value of None means unknown: a variable set by ``read`` or by a
@@ -32,16 +33,41 @@ class ShellState:
     reached through an unresolved ``cd``.
     """
 
+    __slots__ = (
+        "cwd", "variables", "functions", "aliases", "positional", "arg0", "dirstack", "oldpwd", "terminated",
+    )
     cwd: str | None
     variables: dict[str, str | None]
-    functions: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, Any]
     # `alias NAME=VALUE` definitions; None when the value has no static value.
-    aliases: dict[str, str | None] = field(default_factory=dict)
-    positional: list[str] | None = None
-    arg0: str | None = "bash"  # $0: the shell's name, or the word after `bash -c CODE`
-    dirstack: list[str | None] = field(default_factory=list)
-    oldpwd: str | None = None
-    terminated: bool = False  # an `exit` ran: later commands in this flow never run
+    aliases: dict[str, str | None]
+    positional: list[str] | None
+    arg0: str | None  # $0: the shell's name, or the word after `bash -c CODE`
+    dirstack: list[str | None]
+    oldpwd: str | None
+    terminated: bool  # an `exit` ran: later commands in this flow never run
+
+    def __init__(
+        self,
+        cwd: str | None,
+        variables: dict[str, str | None],
+        functions: dict[str, Any] | None = None,
+        aliases: dict[str, str | None] | None = None,
+        positional: list[str] | None = None,
+        arg0: str | None = "bash",
+        dirstack: list[str | None] | None = None,
+        oldpwd: str | None = None,
+        terminated: bool = False,
+    ) -> None:
+        self.cwd = cwd
+        self.variables = variables
+        self.functions = {} if functions is None else functions
+        self.aliases = {} if aliases is None else aliases
+        self.positional = positional
+        self.arg0 = arg0
+        self.dirstack = [] if dirstack is None else dirstack
+        self.oldpwd = oldpwd
+        self.terminated = terminated
 
     def copy(self) -> "ShellState":
         return ShellState(
@@ -177,12 +203,23 @@ def _is_stream_device(path: str) -> bool:
 
 
 # realpath costs a few system calls per candidate, and the candidates repeat
-# from command to command in one process.
-@functools.lru_cache(maxsize=64)
+# from command to command in one process. A dict, not functools.lru_cache,
+# because functools imports collections on every guarded command.
+_KEY_PATHS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_KEY_PATHS_MAX = 64
+
+
 def _resolve_key_paths(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    cached = _KEY_PATHS.get(candidates)
+    if cached is not None:
+        return cached
     resolved: list[str] = []
     for candidate in candidates:
         absolute = os.path.abspath(candidate)
         resolved.append(absolute)
         resolved.append(os.path.realpath(absolute))
-    return tuple(dict.fromkeys(resolved))
+    result = tuple(dict.fromkeys(resolved))
+    if len(_KEY_PATHS) >= _KEY_PATHS_MAX:
+        _KEY_PATHS.clear()
+    _KEY_PATHS[candidates] = result
+    return result

@@ -12,9 +12,8 @@ hide a quote from it; ``eval``-like calls are reported as unresolved
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from safeshell.operations import OperationKind as K
+from safeshell.records import Record
 from safeshell.shell.scan_model import Effect
 
 # name -> (kind, role): "all" = every argument is a path, "first", "second",
@@ -67,11 +66,19 @@ AMBIGUOUS = {
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:$@%")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(Record):
+    __slots__ = ("kind", "text", "interpolated")
     kind: str  # "word", "string", "shell" (backticks), "punct"
     text: str
-    interpolated: bool = False
+    interpolated: bool
+
+    def __init__(
+        self,
+        kind: str,
+        text: str,
+        interpolated: bool = False,
+    ) -> None:
+        self._init(kind=kind, text=text, interpolated=interpolated)
 
 
 def tokenize(language: str, code: str) -> list[Token]:

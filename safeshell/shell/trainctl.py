@@ -18,7 +18,6 @@ name with no static value fails closed.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 from safeshell.operations import OperationKind as K
 from safeshell.shell.fields import Arg
@@ -26,7 +25,10 @@ from safeshell.shell.programs import parse_options
 from safeshell.shell.state import ShellState
 from safeshell.shell.words import resolve_path
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from safeshell.shell.walker import Walker
 
 # The module ``python -m`` runs as trainctl.

@@ -10,21 +10,25 @@ substitution, ``xargs`` and interpreters reading a pipe; None means unknown.
 
 from __future__ import annotations
 
-from typing import Any
-
 from safeshell.operations import OperationKind
 from safeshell.shell import commands, words
 from safeshell.shell.fields import Arg
 from safeshell.shell.state import Context, LimitExceeded, ShellState
-from safeshell.shell.words import Node, node_text
+from safeshell.shell.words import node_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+    from safeshell.shell.words import Node
+
+    Stdin = Any  # str | INHERITED | PIPED_UNKNOWN
 
 # Inherited standard input (a terminal or whatever the caller passes): nothing
 # in the command itself shows what it contains.
 INHERITED = object()
 # A pipe from a command whose output is not known statically.
 PIPED_UNKNOWN = object()
-
-Stdin = Any  # str | INHERITED | PIPED_UNKNOWN
 
 DEVICE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom"})
 

@@ -9,16 +9,18 @@ makes the whole word unresolved, and the caller fails closed on it.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 from safeshell.shell import fields
 from safeshell.shell.fields import EXPANDED, LITERAL, QUOTED, Arg, ExpansionLimit, Piece
 from safeshell.shell.state import ShellState
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from safeshell.shell.walker import Walker
 
-Node = Any
+    Node = Any  # a tree_sitter.Node
 
 
 # Array variables are stored as their elements joined by NUL, which no bash
