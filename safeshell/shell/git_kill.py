@@ -320,7 +320,7 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         if text in ("-f", "--full"):
             match = "full"
             continue
-        if text in ("-x", "--exact", "-e") and name != "kill":
+        if text in ("-x", "--exact") and name == "pkill" or text in ("-e", "--exact") and name == "killall":
             exact = True
             continue
         if text in ("-r", "--regexp") and name == "killall":
@@ -345,6 +345,11 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
                 targets.append(text)
             continue
         targets.append(text)
+    if name == "kill" and signal not in GRACEFUL_SIGNALS and any(target.startswith("%") for target in targets):
+        # A job of this shell (`trainctl daemon &` then `kill -9 %1`) has no pid to check.
+        walker.ctx.emit(K.KILL, source=source, resolved=False,
+                        detail={"signal": signal, "targets": targets, "match": match, "reason": "a job of the shell is killed"})
+        return None
     if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
         reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
         if reason is not None:
@@ -362,4 +367,26 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     return None
 
 
-HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill}
+def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``systemctl kill -s KILL UNIT``: the unit may be the training daemon run as a service.
+
+    Which processes a unit holds is not known here, so a non-graceful
+    signal to any unit is an unresolved kill. ``systemctl stop`` sends
+    SIGTERM, which the daemon handles with a checkpoint.
+    """
+    parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "--kill-value", "-H", "--host", "-M", "--machine",
+                                            "-p", "--property", "-t", "--type", "--state"}))
+    if not parsed.operands or parsed.operands[0].text != "kill":
+        return None
+    signals = parsed.values("-s", "--signal")
+    signal = normalize_signal(signals[-1].text) if signals else "TERM"
+    resolved = not signals or signals[-1].resolved
+    if resolved and signal in GRACEFUL_SIGNALS:
+        return None
+    units = [arg.text for arg in parsed.operands[1:]]
+    walker.ctx.emit(K.KILL, source=source, resolved=False,
+                    detail={"signal": signal, "targets": units, "match": "unit", "reason": "the processes of a systemd unit are not known here"})
+    return None
+
+
+HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl}

@@ -154,7 +154,7 @@ def _register_custom(*names: str) -> None:
 
 # Disk tools (safeshell.shell.disks): formatting, partitioning, erasing.
 _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "wipefs", "blkdiscard", "badblocks", "parted",
-                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup",
+                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup", "nvme", "mdadm", "systemctl",
                  *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
                                                "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
 
