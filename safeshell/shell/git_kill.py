@@ -53,9 +53,11 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
     or ``GIT_WORK_TREE`` names (None when neither is set), and whether a
     value among them has no static value. ``-C`` is cumulative and relative
     to the previous one, and ``--work-tree`` is relative to the directory
-    ``-C`` leaves, as in git.
+    ``-C`` leaves, as in git. With ``--git-dir`` or ``GIT_DIR`` and no work
+    tree, git takes the directory it runs in as the top of the work tree.
     """
     unknown = False
+    git_dir = "GIT_DIR" in state.variables and state.lookup("GIT_DIR") != ""
     work_tree_text = state.lookup("GIT_WORK_TREE") if "GIT_WORK_TREE" in state.variables else ""
     if work_tree_text is None:
         unknown = True
@@ -70,6 +72,8 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
         elif text == "-C" and value is not None:
             state.cwd = resolve_path(value.text, state.cwd) if value.resolved else None
             unknown = unknown or not value.resolved
+        elif name == "--git-dir":
+            git_dir = True
         elif name == "--work-tree":
             if equals:
                 work_tree_text = attached
@@ -78,6 +82,8 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
                 unknown = unknown or not value.resolved
         index += 2 if text in GIT_GLOBAL_VALUE_OPTIONS else 1
     work_tree = resolve_path(work_tree_text, state.cwd) if work_tree_text else None
+    if work_tree is None and git_dir:
+        work_tree = state.cwd
     return index, work_tree, unknown
 
 

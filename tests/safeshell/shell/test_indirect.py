@@ -49,7 +49,9 @@ def test_git_tree_change_from_subdirectory(command: str, git_workspace: tuple[Pa
     assert verdict.decision.label in ("require_approval", "deny")
 
 
-@pytest.mark.parametrize("command", ["git status", "git stash list", "git checkout -- notes.txt", "git clean -fd", "git checkout ."])
+# With --git-dir and no work tree, git takes the directory it runs in as the top of the work tree.
+@pytest.mark.parametrize("command", ["git status", "git stash list", "git checkout -- notes.txt", "git clean -fd", "git checkout .",
+                                     "git --git-dir=../.git reset --hard"])
 def test_git_subdirectory_neighbours_allowed(command: str, git_workspace: tuple[Path, dict[str, str]]) -> None:
     root, env = git_workspace
 
