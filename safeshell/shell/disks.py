@@ -49,22 +49,27 @@ def disk_tool(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
         parsed = parse_options(args, MKFS_VALUE_OPTIONS)
         emit_paths(walker, K.WRITE, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "wipefs":
-        parsed = parse_options(args, _opts("-o", "--offset", "-t", "--types", "-O", "--output", "-b", "--backup"))
+        parsed = parse_options(args, _opts("-o", "--offset", "-t", "--types", "-O", "--output"))
         erases = parsed.has("-a", "--all", "-o", "--offset") and not parsed.has("-n", "--no-act")
         emit_paths(walker, K.WRITE if erases else K.READ, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "blkdiscard":
         parsed = parse_options(args, _opts("-o", "--offset", "-l", "--length", "-p", "--step"))
         emit_paths(walker, K.WRITE, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "badblocks":
         parsed = parse_options(args, _opts("-b", "-c", "-e", "-d", "-i", "-o", "-p", "-t"))
         writes = parsed.has("-w", "-n")
         emit_paths(walker, K.WRITE if writes else K.READ, parsed.operands[:1], state, source=source, detail={"device": name})
         return None
+
     if name == "parted":
         return _parted(walker, args, state, source=source)
+
     # fdisk, sfdisk, cfdisk, gdisk, sgdisk: the device operand is rewritten
     # unless the options only list or print.
     parsed = parse_options(args, _opts("-b", "--sector-size", "-c", "--compatibility", "-u", "--units", "-L", "--color",
