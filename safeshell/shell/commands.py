@@ -158,7 +158,8 @@ def run_argv(
     if "/" in name:
         return shells.run_script_path(walker, name, args, state, stdin, source=source)
     ctx.unknown_program_ran = True
-    emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state)], source=source)
+    emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state), *_output_directories(program, args, state)],
+                         source=source)
     return None
 
 
@@ -177,6 +178,38 @@ def emit_unknown_program(walker: "Walker", program: str, directories: list[str |
         walker.ctx.emit(OperationKind.CREATE, source=source, resolved=False, detail=detail)
     if known:
         walker.ctx.emit(OperationKind.CREATE, known, source=source, detail=detail)
+
+
+# Options of common build and package tools whose value is a directory the
+# tool creates or writes into, whether or not it exists yet.
+OUTPUT_DIRECTORY_OPTIONS = {
+    "cmake": frozenset({"-B", "--build", "--install-prefix"}),
+    "npm": frozenset({"--prefix"}),
+    "pip": frozenset({"-t", "--target", "--prefix", "--root", "--src"}),
+    "pip3": frozenset({"-t", "--target", "--prefix", "--root", "--src"}),
+    "cargo": frozenset({"--target-dir"}),
+    "meson": frozenset({"setup"}),  # the subcommand `meson setup BUILDDIR`
+}
+
+
+def _output_directories(program: str, args: list[Arg], state: ShellState) -> list[str | None]:
+    """Return the directories a build or package tool writes by an option (``cmake -B DIR``, ``pip install -t DIR``)."""
+    options = OUTPUT_DIRECTORY_OPTIONS.get(program)
+    if options is None:
+        return []
+    found: list[str | None] = []
+    for index, arg in enumerate(args):
+        name, equals, attached = arg.text.partition("=")
+        if name in options and equals:
+            value = Arg(attached, arg.resolved, arg.source)
+        elif arg.text in options and index + 1 < len(args):
+            value = args[index + 1]
+        elif len(arg.text) > 2 and arg.text[:2] in options and not arg.text.startswith("--"):
+            value = Arg(arg.text[2:], arg.resolved, arg.source)  # `cmake -Bbuild`
+        else:
+            continue
+        found.append(words.resolve_path(value.text, state.cwd) if value.resolved else None)
+    return found
 
 
 def _directory_options(args: list[Arg], state: ShellState) -> list[str | None]:

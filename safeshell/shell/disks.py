@@ -48,22 +48,27 @@ def disk_tool(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
         parsed = parse_options(args, MKFS_VALUE_OPTIONS)
         emit_paths(walker, K.WRITE, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "wipefs":
-        parsed = parse_options(args, _opts("-o", "--offset", "-t", "--types", "-O", "--output", "-b", "--backup"))
+        parsed = parse_options(args, _opts("-o", "--offset", "-t", "--types", "-O", "--output"))
         erases = parsed.has("-a", "--all", "-o", "--offset") and not parsed.has("-n", "--no-act")
         emit_paths(walker, K.WRITE if erases else K.READ, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "blkdiscard":
         parsed = parse_options(args, _opts("-o", "--offset", "-l", "--length", "-p", "--step"))
         emit_paths(walker, K.WRITE, parsed.operands, state, source=source, detail={"device": name})
         return None
+
     if name == "badblocks":
         parsed = parse_options(args, _opts("-b", "-c", "-e", "-d", "-i", "-o", "-p", "-t"))
         writes = parsed.has("-w", "-n")
         emit_paths(walker, K.WRITE if writes else K.READ, parsed.operands[:1], state, source=source, detail={"device": name})
         return None
+
     if name == "parted":
         return _parted(walker, args, state, source=source)
+
     # fdisk, sfdisk, cfdisk, gdisk, sgdisk: the device operand is rewritten
     # unless the options only list or print.
     parsed = parse_options(args, _opts("-b", "--sector-size", "-c", "--compatibility", "-u", "--units", "-L", "--color",
@@ -98,7 +103,32 @@ def cryptsetup(walker: "Walker", name: str, args: list[Arg], state: ShellState, 
     return None
 
 
+NVME_WRITE_COMMANDS = frozenset({"format", "sanitize", "write", "write-zeroes", "write-uncor", "dsm", "ns-delete", "delete-ns",
+                                 "detach-ns", "fw-download", "fw-commit", "set-feature", "security-send"})
+MDADM_WRITE_OPTIONS = frozenset({"--create", "-C", "--build", "-B", "--zero-superblock", "--grow", "-G", "--add", "-a",
+                                 "--re-add", "--fail", "-f", "--remove", "-r", "--replace"})
+
+
+def nvme(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``nvme format /dev/nvme0n1``, ``nvme sanitize ...``: the device's data is erased or rewritten."""
+    if not args:
+        return None
+    if not args[0].resolved or args[0].text in NVME_WRITE_COMMANDS:
+        devices = [arg for arg in args[1:] if not arg.resolved or arg.text.startswith("/dev/")]
+        emit_paths(walker, K.WRITE, devices, state, source=source, detail={"device": name})
+    return None
+
+
+def mdadm(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``mdadm --create MD ... DEVICES``, ``mdadm --zero-superblock DEV``: the devices' data is lost."""
+    if any(arg.text in MDADM_WRITE_OPTIONS or arg.text.split("=", 1)[0] in MDADM_WRITE_OPTIONS for arg in args):
+        devices = [arg for arg in args if not arg.resolved or arg.text.startswith("/dev/")]
+        emit_paths(walker, K.WRITE, devices, state, source=source, detail={"device": name})
+    return None
+
+
 HANDLERS = {
+    "nvme": nvme, "mdadm": mdadm,
     "wipefs": disk_tool, "blkdiscard": disk_tool, "badblocks": disk_tool, "parted": disk_tool,
     "fdisk": disk_tool, "sfdisk": disk_tool, "cfdisk": disk_tool, "gdisk": disk_tool, "sgdisk": disk_tool,
     "pvcreate": disk_tool, "cryptsetup": cryptsetup,

@@ -34,7 +34,7 @@ EMACS_PROGRAMS = frozenset({"emacs", "emacs-nox", "emacsclient", "xemacs"})
 # Editors without a script language worth scanning: every file operand may be saved.
 PLAIN_EDITORS = frozenset({"nano", "pico", "rnano", "micro", "joe", "jed", "jmacs", "jstar", "jpico", "mcedit", "kak",
                            "hx", "helix", "ne", "mg", "zile", "code", "codium", "code-insiders", "cursor", "gedit",
-                           "kate", "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom"})
+                           "kate", "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom", "sudoedit"})
 PLAIN_EDITOR_VALUE_OPTIONS = frozenset({"-T", "--tabsize", "-Y", "--syntax", "-o", "--operatingdir", "-X", "--wordchars",
                                         "-Q", "--quotestr", "-C", "--backupdir", "-r", "--fill", "-J", "--guidestripe",
                                         "-g", "--goto", "--user-data-dir", "--extensions-dir", "--profile",

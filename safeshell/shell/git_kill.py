@@ -53,9 +53,11 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
     or ``GIT_WORK_TREE`` names (None when neither is set), and whether a
     value among them has no static value. ``-C`` is cumulative and relative
     to the previous one, and ``--work-tree`` is relative to the directory
-    ``-C`` leaves, as in git.
+    ``-C`` leaves, as in git. With ``--git-dir`` or ``GIT_DIR`` and no work
+    tree, git takes the directory it runs in as the top of the work tree.
     """
     unknown = False
+    git_dir = "GIT_DIR" in state.variables and state.lookup("GIT_DIR") != ""
     work_tree_text = state.lookup("GIT_WORK_TREE") if "GIT_WORK_TREE" in state.variables else ""
     if work_tree_text is None:
         unknown = True
@@ -70,6 +72,8 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
         elif text == "-C" and value is not None:
             state.cwd = resolve_path(value.text, state.cwd) if value.resolved else None
             unknown = unknown or not value.resolved
+        elif name == "--git-dir":
+            git_dir = True
         elif name == "--work-tree":
             if equals:
                 work_tree_text = attached
@@ -78,6 +82,8 @@ def _global_options(args: list[Arg], state: ShellState) -> tuple[int, str | None
                 unknown = unknown or not value.resolved
         index += 2 if text in GIT_GLOBAL_VALUE_OPTIONS else 1
     work_tree = resolve_path(work_tree_text, state.cwd) if work_tree_text else None
+    if work_tree is None and git_dir:
+        work_tree = state.cwd
     return index, work_tree, unknown
 
 
@@ -320,7 +326,7 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         if text in ("-f", "--full"):
             match = "full"
             continue
-        if text in ("-x", "--exact", "-e") and name != "kill":
+        if text in ("-x", "--exact") and name == "pkill" or text in ("-e", "--exact") and name == "killall":
             exact = True
             continue
         if text in ("-r", "--regexp") and name == "killall":
@@ -345,6 +351,11 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
                 targets.append(text)
             continue
         targets.append(text)
+    if name == "kill" and signal not in GRACEFUL_SIGNALS and any(target.startswith("%") for target in targets):
+        # A job of this shell (`trainctl daemon &` then `kill -9 %1`) has no pid to check.
+        walker.ctx.emit(K.KILL, source=source, resolved=False,
+                        detail={"signal": signal, "targets": targets, "match": match, "reason": "a job of the shell is killed"})
+        return None
     if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
         reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
         if reason is not None:
@@ -362,4 +373,26 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     return None
 
 
-HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill}
+def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``systemctl kill -s KILL UNIT``: the unit may be the training daemon run as a service.
+
+    Which processes a unit holds is not known here, so a non-graceful
+    signal to any unit is an unresolved kill. ``systemctl stop`` sends
+    SIGTERM, which the daemon handles with a checkpoint.
+    """
+    parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "--kill-value", "-H", "--host", "-M", "--machine",
+                                            "-p", "--property", "-t", "--type", "--state"}))
+    if not parsed.operands or parsed.operands[0].text != "kill":
+        return None
+    signals = parsed.values("-s", "--signal")
+    signal = normalize_signal(signals[-1].text) if signals else "TERM"
+    resolved = not signals or signals[-1].resolved
+    if resolved and signal in GRACEFUL_SIGNALS:
+        return None
+    units = [arg.text for arg in parsed.operands[1:]]
+    walker.ctx.emit(K.KILL, source=source, resolved=False,
+                    detail={"signal": signal, "targets": units, "match": "unit", "reason": "the processes of a systemd unit are not known here"})
+    return None
+
+
+HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl}

@@ -253,6 +253,10 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     parsed = parse_options(args, wrapper.value_options, stop_at_operand=True)
     if parsed.has(*wrapper.no_command_options):
         return ""
+    if name == "sudo" and parsed.has("-e", "--edit"):
+        from safeshell.shell.editors import plain_editor
+
+        return plain_editor(walker, "sudoedit", parsed.operands, state, stdin, source)  # `sudo -e FILE` is sudoedit
     for option in wrapper.write_options:
         for value in parsed.values(option):
             emit_paths(walker, K.WRITE, [value], state, source=source)

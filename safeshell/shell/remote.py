@@ -40,15 +40,20 @@ def ssh(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     login: str | None = None  # -l USER
     no_command = False
     index = 0
+    # OpenSSH also takes options after the destination (`ssh host -t CMD`);
+    # the first word after the destination that is no option starts the command.
     while index < len(args):
         arg = args[index]
         text = arg.text
         index += 1
         if not arg.resolved or not text.startswith("-") or text == "-":
+            if destination is not None:
+                index -= 1
+                break
             destination = arg
-            break
+            continue
         if text == "--":
-            if index < len(args):
+            if destination is None and index < len(args):
                 destination = args[index]
                 index += 1
             break
@@ -130,8 +135,12 @@ def is_local_host(host: str) -> bool:
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
-        pass
-    else:
+        try:
+            # inet_aton also reads the short forms ssh accepts: 127.1, 0, 2130706433.
+            address = ipaddress.ip_address(socket.inet_aton(name))
+        except (OSError, ValueError):
+            address = None
+    if address is not None:
         return address.is_loopback or address.is_unspecified
     own = os.uname().nodename.lower()  # what socket.gethostname() returns
     return name == own or name == own.split(".", 1)[0]

@@ -97,6 +97,9 @@ PROGRAMS: dict[str, Program] = {
     "split": Program("operands", K.WRITE, _opts("-b", "-l", "-n", "-C", "-a", "-t", "--bytes", "--lines", "--number", "--line-bytes",
                                                "--suffix-length", "--additional-suffix", "--separator", "--filter"), skip=1),
     "mkfifo": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
+    # Line-ending converters rewrite their files in place.
+    "dos2unix": Program("operands", K.WRITE), "unix2dos": Program("operands", K.WRITE),
+    "mac2unix": Program("operands", K.WRITE), "unix2mac": Program("operands", K.WRITE),
     "mknod": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
     "scp": Program("copy", None, _opts("-P", "-i", "-o", "-F", "-c", "-l", "-S", "-J", "-D", "-X")),
     "sqlite3": Program("custom"),
@@ -173,7 +176,7 @@ def _register_custom(*names: str) -> None:
 
 # Disk tools (safeshell.shell.disks): formatting, partitioning, erasing.
 _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "wipefs", "blkdiscard", "badblocks", "parted",
-                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup",
+                 "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup", "nvme", "mdadm", "systemctl",
                  *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
                                                "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
 
@@ -186,7 +189,7 @@ _register_custom("vim", "vi", "nvim", "gvim", "vimdiff", "nvimdiff", "ex", "view
                  "vim.tiny", "vim.nox", "vim.gtk3", "nex", "nvi", "elvis", "vile", "ed", "red", "emacs", "emacs-nox",
                  "emacsclient", "xemacs", "nano", "pico", "rnano", "micro", "joe", "jed", "jmacs", "jstar", "jpico", "mcedit",
                  "kak", "hx", "helix", "ne", "mg", "zile", "code", "codium", "code-insiders", "cursor", "gedit", "kate",
-                 "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom")
+                 "kwrite", "subl", "mousepad", "leafpad", "pluma", "xed", "geany", "atom", "sudoedit")
 
 # ssh to this machine runs its command here (safeshell.shell.remote).
 _register_custom("ssh", "slogin")

@@ -276,10 +276,49 @@ def run_interpreter(walker: "Walker", program: str, args: list[Arg], state: Shel
                 ctx.emit(OperationKind.READ, (module_path,), source=source)
                 interpreters.scan(walker, program, code, state, source=source)
         else:
-            ctx.unknown_program_ran = True  # an installed module: its code is not read here
+            _run_installed_module(walker, plan.module.removesuffix(".py").replace("/", "."), args, state, source=source)
     elif plan.reads_stdin:
         run_stdin_code(walker, program, stdin, state, source=source, inherited=stdin is INHERITED)
     return None
+
+
+def _run_installed_module(walker: "Walker", module: str, args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Report what ``python -m MODULE ARGS`` does for standard-library modules with a file command line.
+
+    Any other installed module is an unknown program: its code is not read here.
+    """
+    from safeshell.shell.commands import emit_unknown_program, emit_write, run_argv
+    from safeshell.shell.programs import emit_paths
+
+    start = next((index + 1 for index, arg in enumerate(args) if arg.text.startswith("-m") and not arg.text.startswith("--")), len(args))
+    rest = args[start + 1 :] if start < len(args) and args[start - 1].text == "-m" else args[start:]
+    flags = {arg.text for arg in rest if arg.text.startswith("-")}
+    operands = [arg for arg in rest if not arg.text.startswith("-")]
+    if module in ("zipfile", "tarfile") and ("-e" in flags or "--extract" in flags):
+        target = operands[1:2] or [Arg(".", True, ".")]
+        emit_paths(walker, OperationKind.READ, operands[:1], state, source=source)
+        emit_paths(walker, OperationKind.WRITE, target, state, source=source, detail={"extract": True})
+    elif module in ("zipfile", "tarfile") and ("-c" in flags or "--create" in flags):
+        if operands:
+            emit_write(walker, operands[0], state, source=source, truncate=True)
+        emit_paths(walker, OperationKind.READ, operands[1:], state, source=source)
+    elif module in ("zipfile", "tarfile"):
+        emit_paths(walker, OperationKind.READ, operands[:1], state, source=source)
+    elif module == "json.tool":
+        values = [arg for arg in operands if not arg.text.isdigit()]  # `--indent 2`
+        emit_paths(walker, OperationKind.READ, values[:1], state, source=source)
+        for outfile in values[1:2]:
+            emit_write(walker, outfile, state, source=source, truncate=True)
+    elif module == "venv":
+        emit_paths(walker, OperationKind.CREATE, operands, state, source=source)
+    elif module == "pip":
+        run_argv(walker, [Arg("pip", True, "pip"), *rest], state.copy(), None, source=source)
+    elif module == "gzip":
+        # Like the gzip program, except that the input file is kept.
+        run_argv(walker, [Arg("gzip", True, "gzip"), *rest, Arg("-k", True, "-k")], state.copy(), None, source=source)
+    else:
+        walker.ctx.unknown_program_ran = True
+        emit_unknown_program(walker, f"python -m {module}", [state.cwd], source=source)
 
 
 def run_python_launcher(walker: "Walker", program: str, args: list[Arg], state: ShellState, stdin: "Stdin", *, source: str) -> str | None:

@@ -49,7 +49,9 @@ def test_git_tree_change_from_subdirectory(command: str, git_workspace: tuple[Pa
     assert verdict.decision.label in ("require_approval", "deny")
 
 
-@pytest.mark.parametrize("command", ["git status", "git stash list", "git checkout -- notes.txt", "git clean -fd", "git checkout ."])
+# With --git-dir and no work tree, git takes the directory it runs in as the top of the work tree.
+@pytest.mark.parametrize("command", ["git status", "git stash list", "git checkout -- notes.txt", "git clean -fd", "git checkout .",
+                                     "git --git-dir=../.git reset --hard"])
 def test_git_subdirectory_neighbours_allowed(command: str, git_workspace: tuple[Path, dict[str, str]]) -> None:
     root, env = git_workspace
 
@@ -100,6 +102,12 @@ def test_binary_by_path_creates_in_cwd(effects: Effects, tree: Path) -> None:
     binary.chmod(0o755)
 
     assert ("create", "tools", True) in effects("./tool.bin", cwd="tools")
+
+
+@pytest.mark.parametrize(("command", "directory"), [("cmake -B out", "out"), ("cmake -Bout2 -S .", "out2"), ("pip install -t vendor x", "vendor"),
+                                                   ("npm --prefix=d install", "d")])
+def test_build_tool_output_directory(command: str, directory: str, effects: Effects) -> None:
+    assert ("create", directory, True) in effects(command)
 
 
 def test_make_c_directories_are_cumulative(effects: Effects) -> None:
@@ -166,7 +174,8 @@ def test_nano_plus_line_is_not_a_file(effects: Effects) -> None:
 # -- ssh to this machine -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.8.9.1", "::1", "0.0.0.0", "LOCALHOST.", socket.gethostname()])
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.8.9.1", "127.1", "2130706433", "::1", "0.0.0.0", "0", "LOCALHOST.",
+                                  socket.gethostname()])
 def test_local_hosts(host: str) -> None:
     assert remote.is_local_host(host)
 
@@ -194,6 +203,10 @@ def test_ssh_config_alias_to_loopback(tmp_path: Path) -> None:
 
     assert [op.kind for op in aliased.operations] == [K.DELETE]
     assert remote_host.operations == []
+
+
+def test_ssh_options_after_destination(effects: Effects) -> None:
+    assert effects("ssh localhost -p 2222 -t rm a.txt") == {("delete", "", False)}
 
 
 def test_ssh_remote_cwd_is_unknown(effects: Effects) -> None:
