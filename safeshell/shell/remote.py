@@ -129,8 +129,9 @@ def is_local_host(host: str) -> bool:
     if name in LOCAL_NAMES:
         return True
     # Imported here, not at the top: every command's analysis loads this
-    # module, and only ssh commands need ipaddress (and fnmatch below).
+    # module, and only ssh commands need these (and fnmatch below).
     import ipaddress
+    import socket
 
     try:
         address = ipaddress.ip_address(name)
