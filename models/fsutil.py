@@ -162,12 +162,14 @@ def copy_hashing(source: Path, destination: Path, *, mode: int, chunk: int = CHU
     """Copy ``source`` to a new file ``destination`` in one pass, hashing what was read.
 
     The digest describes exactly the bytes written, even if ``source`` changes
-    during the copy. The destination is fsynced. Raises OSError.
+    during the copy. Writeback starts every ``WRITEBACK_BYTES``, so the disk
+    writes while the rest is hashed. The destination is fsynced. Raises OSError.
     """
     digest = hashlib.sha256()
     buffer = bytearray(chunk)
     view = memoryview(buffer)
     size = 0
+    written_back = 0
     with open(source, "rb", buffering=0) as reader:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
@@ -177,6 +179,9 @@ def copy_hashing(source: Path, destination: Path, *, mode: int, chunk: int = CHU
                 while written < count:
                     written += os.write(fd, view[written:count])
                 size += count
+                if size - written_back >= WRITEBACK_BYTES:
+                    start_writeback(fd, written_back, size - written_back)
+                    written_back = size
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 WORKING_FILE_MODE = 0o644  # readable by group and others; safetensors itself writes 0600
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+REMOVAL_NICE = 19  # the background removal of a replaced copy yields the CPU to everything else
+
+_removals: list[threading.Thread] = []
+_removals_lock = threading.Lock()
 
 
 def incoming_path(current_model: Path, version_id: str) -> Path:
@@ -107,8 +112,8 @@ def _copy_object(objects: ObjectStore, entry: FileEntry, destination: Path, clon
     source = objects.path(entry.sha256)
     target = destination / entry.path
     try:
-        # NOTE: the reflink branch has only run where FICLONE is unsupported (ext4,
-        # tmpfs); no test covers a successful clone.
+        # NOTE: only test_working_copy_is_a_reflink_clone runs a successful clone, and it
+        # is skipped unless the tests run as root with mkfs.xfs installed.
         if clone and fsutil.clone_file(source, target, mode=WORKING_FILE_MODE, sync=False):
             copied_size = os.stat(target).st_size
         else:
@@ -165,3 +170,54 @@ def swap_directories(current_model: Path, incoming: Path, old: Path) -> None:
         os.rename(current_model, old)
         os.rename(incoming, current_model)
     fsutil.fsync_dir(current_model.parent)
+
+
+def discard(path: Path, trash_dir: Path) -> None:
+    """Move a replaced working copy into ``trash_dir`` and remove it in a background thread.
+
+    Unlinking a large model takes a noticeable share of a checkout (freeing
+    its extents and cached pages), so it runs after the swap has committed.
+    Where the rename fails (``trash_dir`` on another file system), the copy is
+    removed where it is. Either name carries this process's pid, so recovery
+    removes the remains when the process dies before the thread finishes.
+    The thread is not a daemon: the interpreter waits for it before exiting.
+    """
+    if not path.exists():
+        return
+    try:
+        trash_dir.mkdir(exist_ok=True)
+        aside = trash_dir / fsutil.temp_name("working-copy")
+        os.rename(path, aside)
+    except OSError as exc:
+        logger.debug("removing %s in place: cannot move it into %s (%s)", path, trash_dir, exc)
+        aside = path
+    thread = threading.Thread(target=_remove_quietly, args=(aside,), name=f"remove {aside.name}")
+    with _removals_lock:
+        _removals[:] = [running for running in _removals if running.is_alive()]
+        _removals.append(thread)
+    thread.start()
+
+
+def removals_pending() -> bool:
+    """Tell whether a replaced working copy of this process is still being removed."""
+    with _removals_lock:
+        return any(thread.is_alive() for thread in _removals)
+
+
+def wait_for_removals() -> None:
+    """Block until every replaced working copy that this process discarded is removed."""
+    with _removals_lock:
+        threads = list(_removals)
+    for thread in threads:
+        thread.join()
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REMOVAL_NICE)
+    except OSError as exc:
+        logger.debug("removing %s at normal priority: %s", path, exc)
+    try:
+        fsutil.remove_tree(path)
+    except OSError as exc:
+        logger.warning("could not remove the replaced working copy %s (%s); recovery removes it once this process has exited", path, exc)
