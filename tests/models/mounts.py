@@ -38,10 +38,10 @@ def xfs_with_reflinks(path: Path, *, size_mib: int) -> Iterator[Path]:
     image = path.with_name(path.name + ".img")
     with open(image, "wb") as handle:
         handle.truncate(size_mib << 20)
-    made = subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], capture_output=True, text=True)
-    if made.returncode != 0:
+    formatted = subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], capture_output=True, text=True)
+    if formatted.returncode != 0:
         image.unlink()
-        pytest.skip(f"mkfs.xfs failed: {made.stderr.strip()}")
+        pytest.skip(f"mkfs.xfs failed: {formatted.stderr.strip()}")
     path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(["mount", "-o", "loop", str(image), str(path)], capture_output=True, text=True)
     if mounted.returncode != 0:
