@@ -73,7 +73,7 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
                         hint="restore it from a verified backup with 'trainctl backups restore BACKUP_ID' "
                         "(list them with 'trainctl backups list'), or choose another version",
                     )
-                # Writeback of every file is already under way; the fsyncs wait for it together.
+                # Writeback of every file is already under way, so these fsyncs mostly wait for the disk.
                 for synced in [copiers.submit(fsutil.fsync_file, destination / entry.path) for entry in largest_first]:
                     synced.result()
             except BaseException:
