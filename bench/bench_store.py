@@ -30,7 +30,7 @@ from pathlib import Path
 from models import Store, workcopy
 
 MIB = 1 << 20
-DISK_FACTOR = 6  # working copy, two versions' objects, incoming copy, backup, cp -a copy
+DISK_FACTOR = 8  # working copy, two versions' objects, incoming and replaced copy, two backups, cp -a copy
 
 
 def write_model(directory: Path, size_bytes: int, shards: int) -> None:
