@@ -290,10 +290,10 @@ def _matching_version(store: Store, version_id: str, files: tuple) -> Version | 
 
 
 def _import_objects(store: Store, source: ObjectStore, wanted: dict[str, int], backup_id: str, *, force: bool) -> None:
-    problems = []
-    for digest, size in sorted(wanted.items()):
-        if not force and store.objects.has(digest, size):
-            continue
+    """Copy the ``wanted`` objects from a backup into the store, verifying each, several at a time."""
+
+    def import_one(item: tuple[str, int]) -> tuple[bool, Problem | None]:
+        digest, size = item
         try:
             if force:
                 store.objects.remove(digest)
@@ -302,10 +302,16 @@ def _import_objects(store: Store, source: ObjectStore, wanted: dict[str, int], b
             ok = False
         except OSError as exc:
             raise fsutil.os_failure(exc, "restoring object", store.objects.path(digest)) from exc
-        if not ok:
-            problems.append(source.check(digest, size, scope=backup_id))
-    if problems:
-        report = VerifyReport(scope=backup_id, problems=[p for p in problems if p is not None])
+        return ok, None if ok else source.check(digest, size, scope=backup_id)
+
+    items = [(digest, size) for digest, size in sorted(wanted.items()) if force or not store.objects.has(digest, size)]
+    # Largest first, so the last object to finish is a small one and no thread idles long.
+    items.sort(key=lambda item: item[1], reverse=True)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results = list(pool.map(import_one, items))
+    if not all(ok for ok, _problem in results):
+        problems = sorted((problem for _ok, problem in results if problem is not None), key=lambda problem: problem.path)
+        report = VerifyReport(scope=backup_id, problems=problems)
         raise VerificationError(
             f"backup {backup_id} failed verification; nothing was restored:\n"
             + "\n".join(f"  {problem}" for problem in report.problems),

@@ -25,6 +25,9 @@ from models.errors import CorruptStoreError, DiskFullError, StoreError
 CHUNK_BYTES = 1 << 20
 FICLONE = 0x40049409  # _IOW(0x94, 9, int) from linux/fs.h
 RENAME_EXCHANGE = 2  # from linux/fs.h
+SYNC_FILE_RANGE_WRITE = 2  # from linux/fs.h
+# Bytes per copy_file_range call; writeback of each such range starts as soon as it is copied.
+WRITEBACK_BYTES = 64 << 20
 AT_FDCWD = -100
 _PID_IN_NAME = re.compile(r"-p(\d+)(?:-|$)")
 
@@ -159,12 +162,14 @@ def copy_hashing(source: Path, destination: Path, *, mode: int, chunk: int = CHU
     """Copy ``source`` to a new file ``destination`` in one pass, hashing what was read.
 
     The digest describes exactly the bytes written, even if ``source`` changes
-    during the copy. The destination is fsynced. Raises OSError.
+    during the copy. Writeback starts every ``WRITEBACK_BYTES``, so the disk
+    writes while the rest is hashed. The destination is fsynced. Raises OSError.
     """
     digest = hashlib.sha256()
     buffer = bytearray(chunk)
     view = memoryview(buffer)
     size = 0
+    written_back = 0
     with open(source, "rb", buffering=0) as reader:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
@@ -174,16 +179,20 @@ def copy_hashing(source: Path, destination: Path, *, mode: int, chunk: int = CHU
                 while written < count:
                     written += os.write(fd, view[written:count])
                 size += count
+                if size - written_back >= WRITEBACK_BYTES:
+                    start_writeback(fd, written_back, size - written_back)
+                    written_back = size
             os.fsync(fd)
         finally:
             os.close(fd)
     return digest.hexdigest(), size
 
 
-def clone_file(source: Path, destination: Path, *, mode: int) -> bool:
+def clone_file(source: Path, destination: Path, *, mode: int, sync: bool = True) -> bool:
     """Reflink ``source`` to a new ``destination``; False where the file system cannot.
 
-    On False, no destination file is left behind.
+    On False, no destination file is left behind. With ``sync=False`` the
+    caller must fsync ``destination`` (see :func:`fsync_file`) before relying on it.
     """
     with open(source, "rb") as reader:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -195,22 +204,33 @@ def clone_file(source: Path, destination: Path, *, mode: int) -> bool:
             if exc.errno in (errno.EOPNOTSUPP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.EBADF):
                 return False
             raise
-        os.fsync(fd)
-        os.close(fd)
+        try:
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     return True
 
 
-def kernel_copy(source: Path, destination: Path, *, mode: int) -> None:
-    """Copy with ``copy_file_range`` (data stays in the kernel), else shutil."""
+def kernel_copy(source: Path, destination: Path, *, mode: int, sync: bool = True) -> int:
+    """Copy with ``copy_file_range`` (data stays in the kernel), else shutil; return the bytes copied.
+
+    Writeback of each copied range starts at once (:func:`start_writeback`),
+    so the disk writes while later ranges and files are still being copied.
+    With ``sync=False`` the caller must fsync ``destination`` before relying on it.
+    """
     with open(source, "rb") as reader:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
             remaining = os.fstat(reader.fileno()).st_size
+            offset = 0
             try:
                 while remaining > 0:
-                    copied = os.copy_file_range(reader.fileno(), fd, min(remaining, 1 << 30))
+                    copied = os.copy_file_range(reader.fileno(), fd, min(remaining, WRITEBACK_BYTES))
                     if copied == 0:
                         break
+                    start_writeback(fd, offset, copied)
+                    offset += copied
                     remaining -= copied
             except OSError as exc:
                 if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
@@ -220,9 +240,32 @@ def kernel_copy(source: Path, destination: Path, *, mode: int) -> None:
                 reader.seek(0)
                 with os.fdopen(os.dup(fd), "wb") as writer:
                     shutil.copyfileobj(reader, writer, CHUNK_BYTES)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
+            return os.fstat(fd).st_size
         finally:
             os.close(fd)
+
+
+def start_writeback(fd: int, offset: int, count: int) -> None:
+    """Start writing a dirty byte range of ``fd`` to disk without waiting for it.
+
+    Uses sync_file_range(SYNC_FILE_RANGE_WRITE). This is not durability: it
+    only makes a later fsync wait less. Where the call is missing or fails,
+    nothing happens and the fsync does all the work.
+    """
+    function = _sync_file_range()
+    if function is not None:
+        function(fd, offset, count, SYNC_FILE_RANGE_WRITE)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush the data and metadata of the file at ``path`` to disk (any descriptor of an inode flushes it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def drop_cache(path: Path) -> None:
@@ -235,14 +278,31 @@ def drop_cache(path: Path) -> None:
 
 
 _libc: ctypes.CDLL | None = None
+_sync_file_range_function: Any = None
+
+
+def _load_libc() -> ctypes.CDLL:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def _sync_file_range() -> Any:
+    """Return libc's sync_file_range with 64-bit offsets, or None where libc lacks it."""
+    global _sync_file_range_function
+    if _sync_file_range_function is None:
+        function = getattr(_load_libc(), "sync_file_range", None)
+        if function is not None:
+            function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+            function.restype = ctypes.c_int
+        _sync_file_range_function = function or False
+    return _sync_file_range_function or None
 
 
 def exchange(first: Path, second: Path) -> bool:
     """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(_libc, "renameat2", None)
+    renameat2 = getattr(_load_libc(), "renameat2", None)
     if renameat2 is None:
         return False
     result = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)

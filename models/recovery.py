@@ -40,6 +40,7 @@ def recover(store: Store) -> list[str]:
         (store.versions_dir, (".tmp-", ".trash-")),
         (store.models_dir, (".",)),
         (store.versions_dir, (".",)),
+        (store.trash_dir, ("",)),
     ):
         fixed.extend(_remove_stale(directory, prefixes_here))
 

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,8 @@ class Store:
         self.journal_file = self.models_dir / "swap.json"
         self.jobs_dir = self.models_dir / "jobs"
         self.refs_dir = self.models_dir / "backup-refs"
+        # Replaced working copies wait here until a background thread has removed them.
+        self.trash_dir = self.models_dir / "trash"
         self.default_backup_target = self.models_dir / "backups"
         self.backup_target = Path(backup_target).absolute() if backup_target else self.default_backup_target
         self._lock = filelock.FileLock(self.models_dir / "store.lock", timeout=lock_timeout_s)
@@ -379,6 +382,9 @@ class Store:
 
     def _swap_in(self, target: Version, *, previous: str | None, reason: str) -> None:
         incoming = workcopy.incoming_path(self.current_model, target.id)
+        if workcopy.removals_pending() and shutil.disk_usage(incoming.parent).free < target.total_bytes:
+            logger.info("waiting for the removal of a replaced working copy to free disk space")
+            workcopy.wait_for_removals()
         logger.info("building %s from %s", incoming.name, target.id)
         workcopy.build_working_copy(self.objects, target, incoming)
         journal = {
@@ -416,7 +422,7 @@ class Store:
         if self.current_id() != target_id:
             self._move_pointer(target_id, event="checkout", previous=journal.get("previous"), reason=journal.get("reason", ""))
         for leftover in (incoming, old):
-            fsutil.remove_tree(leftover)
+            workcopy.discard(leftover, self.trash_dir)
         self._cache_working_copy(self.get(target_id))
         self.journal_file.unlink(missing_ok=True)
         fsutil.fsync_dir(self.models_dir)

@@ -1,8 +1,9 @@
-"""Small tmpfs mounts for disk-full and read-only tests (root only)."""
+"""Small mounts for disk-full, read-only and reflink tests (root only)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,3 +26,29 @@ def tmpfs(path: Path, *, size_kib: int, read_only: bool = False) -> Iterator[Pat
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@contextmanager
+def xfs_with_reflinks(path: Path, *, size_mib: int) -> Iterator[Path]:
+    """Mount a fresh XFS image with reflinks at ``path``; skip the test when that is not possible."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a loop device needs root; the reflink cases run only as root")
+    if shutil.which("mkfs.xfs") is None:
+        pytest.skip("mkfs.xfs is not installed (Debian: apt-get install xfsprogs); the reflink cases need it")
+    image = path.with_name(path.name + ".img")
+    with open(image, "wb") as handle:
+        handle.truncate(size_mib << 20)
+    formatted = subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], capture_output=True, text=True)
+    if formatted.returncode != 0:
+        image.unlink()
+        pytest.skip(f"mkfs.xfs failed: {formatted.stderr.strip()}")
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(path)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        image.unlink()
+        pytest.skip(f"cannot mount an XFS loop image here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+        image.unlink()

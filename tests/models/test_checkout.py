@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from models import Store, StoreError, VerificationError, VersionNotFoundError
+from models import Store, StoreError, VerificationError, VersionNotFoundError, workcopy
 from safeshell.workspace import Workspace
-from tests.models.conftest import TINY_MODEL, read_model
+from tests.models.conftest import TINY_MODEL, read_model, write_model
+from tests.models.mounts import xfs_with_reflinks
 
 
 def test_rollback_restores_parent_files(two_versions: Store, workspace: Workspace) -> None:
@@ -118,3 +123,85 @@ def test_checkout_over_empty_directories(two_versions: Store, workspace: Workspa
     two_versions.checkout("v001")
     assert read_model(workspace.current_model) == TINY_MODEL
     assert two_versions.version_ids() == ["v001", "v002"]
+
+
+def workspace_entries(workspace: Workspace) -> list[str]:
+    return sorted(name for name in os.listdir(workspace.root) if name.startswith("current_model"))
+
+
+def test_replaced_copy_is_removed_after_checkout(two_versions: Store, workspace: Workspace) -> None:
+    two_versions.rollback()
+    assert workspace_entries(workspace) == ["current_model"]
+    workcopy.wait_for_removals()
+    assert not workcopy.removals_pending()
+    assert os.listdir(two_versions.trash_dir) == []
+
+
+def test_replaced_copy_removed_in_place_without_trash(two_versions: Store, workspace: Workspace) -> None:
+    # A file where the trash directory belongs makes the rename fail, as on another file system.
+    two_versions.trash_dir.write_bytes(b"")
+    two_versions.rollback()
+    workcopy.wait_for_removals()
+    assert workspace_entries(workspace) == ["current_model"]
+    assert read_model(workspace.current_model) == TINY_MODEL
+
+
+def test_process_exit_waits_for_removal(two_versions: Store, workspace: Workspace) -> None:
+    (workspace.current_model / "model.safetensors").write_bytes(os.urandom(8 << 20))
+    two_versions.snapshot(reason="large")
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from models import Store; "
+            "Store(Path(sys.argv[1]), Path(sys.argv[2])).checkout('v001')",
+            str(two_versions.models_dir),
+            str(workspace.current_model),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert child.returncode == 0, child.stderr
+    assert os.listdir(two_versions.trash_dir) == []
+    assert workspace_entries(workspace) == ["current_model"]
+    assert read_model(workspace.current_model) == TINY_MODEL
+
+
+def test_checkout_of_many_files_verifies_each(store: Store, workspace: Workspace) -> None:
+    files = {f"shard-{index:02d}.bin": os.urandom(1000 + index) for index in range(12)}
+    write_model(workspace.current_model, files)
+    store.snapshot(reason="many files")
+    (workspace.current_model / "shard-05.bin").write_bytes(b"changed")
+    store.snapshot(reason="one changed")
+    damaged = [entry for entry in store.get("v001").files if entry.path in ("shard-03.bin", "shard-09.bin")]
+    for entry in damaged:
+        path = store.objects.path(entry.sha256)
+        os.chmod(path, 0o644)
+        path.write_bytes(b"x" + path.read_bytes()[1:])
+
+    with pytest.raises(VerificationError) as info:
+        store.checkout("v001")
+    problems = info.value.report.problems
+    assert [problem.path for problem in problems] == [str(store.objects.path(entry.sha256)) for entry in damaged]
+    assert info.value.report.checked_files == len(TINY_MODEL) + len(files)
+    assert workspace_entries(workspace) == ["current_model"]
+    assert store.current_id() == "v002"
+
+
+def test_working_copy_is_a_reflink_clone(tmp_path: Path) -> None:
+    with xfs_with_reflinks(tmp_path / "xfs", size_mib=512) as root:
+        write_model(root / "current_model", {**TINY_MODEL, "model.safetensors": os.urandom(32 << 20)})
+        store = Store(root / "models", root / "current_model")
+        version = store.snapshot(reason="first")
+        incoming = workcopy.incoming_path(store.current_model, version.id)
+        free_before = shutil.disk_usage(root).free
+        report = workcopy.build_working_copy(store.objects, version, incoming)
+        used = free_before - shutil.disk_usage(root).free
+        assert report.ok
+        assert used < (4 << 20), f"building used {used} bytes; a reflink clone of 32 MiB uses almost none"
+        assert read_model(incoming) == read_model(store.current_model)
+        weights = next(entry for entry in version.files if entry.path == "model.safetensors")
+        assert os.stat(incoming / "model.safetensors").st_ino != os.stat(store.objects.path(weights.sha256)).st_ino
+        with open(incoming / "model.safetensors", "r+b") as handle:
+            handle.write(b"rewritten in place")
+        assert store.objects.check(weights.sha256, weights.size) is None

@@ -127,3 +127,23 @@ def test_recover_without_wait_skips_busy_lock(two_versions: Store) -> None:
     finally:
         holder.communicate("", timeout=30)
     assert two_versions.recover(wait=False) == ["logged the pointer move to v001 that a crash left unrecorded"]
+
+
+def test_stale_trash_is_removed(two_versions: Store) -> None:
+    stale = two_versions.trash_dir / f"working-copy-p{dead_pid()}-abc123"
+    live = two_versions.trash_dir / f"working-copy-p{os.getpid()}-abc123"
+    for path in (stale, live):
+        (path / "tokenizer").mkdir(parents=True)
+        (path / "tokenizer" / "vocab.json").write_bytes(b"{}")
+    assert two_versions.recover() == [f"removed the temporary {str(stale)!r}"]
+    assert not stale.exists()
+    assert live.exists()  # this process may still be removing it
+
+
+def test_interrupted_swap_discards_old_copy(two_versions: Store, workspace: Workspace) -> None:
+    journal = start_swap(two_versions, "v001")
+    assert fsutil.exchange(workspace.current_model, Path(journal["incoming"]))
+    two_versions.recover()
+    workcopy.wait_for_removals()
+    assert_clean_checkout(two_versions, workspace, "v001", TINY_MODEL)
+    assert os.listdir(two_versions.trash_dir) == []
