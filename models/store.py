@@ -55,7 +55,7 @@ class Store:
     ) -> None:
         self.models_dir = Path(models_dir).absolute()
         self.current_model = Path(current_model).absolute()
-        self.objects = ObjectStore(self.models_dir / "objects")
+        self.objects = ObjectStore(self.models_dir / "objects", seals=True)
         self.versions_dir = self.models_dir / "versions"
         self.pointer_file = self.models_dir / "CURRENT"
         self.events_file = self.models_dir / "events.jsonl"

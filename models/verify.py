@@ -29,7 +29,7 @@ def check_objects(objects: ObjectStore, wanted: dict[str, tuple[int, str]], repo
     """Hash each object of ``wanted`` (digest -> (size, scope)) once, in parallel."""
     items = sorted(wanted.items())
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = pool.map(lambda item: objects.check(item[0], item[1][0], scope=item[1][1]), items)
+        results = pool.map(lambda item: objects.check_and_seal(item[0], item[1][0], scope=item[1][1]), items)
         for (_digest, (size, _scope)), problem in zip(items, results, strict=True):
             report.checked_files += 1
             report.checked_bytes += size

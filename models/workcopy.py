@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from models import fsutil
@@ -37,10 +37,12 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
 
     Two thread pools run side by side: one copies (reflink clone, else
     ``copy_file_range``, starting writeback as it goes) and one hashes the
-    objects. Only when every object matched its manifest digest are the copied
-    files fsynced, all in parallel, then their directories. Raises
-    :class:`VerificationError` (and removes ``destination``) when any object
-    is missing or does not hash to its manifest digest.
+    objects whose seal no longer matches their ``stat`` (see
+    :mod:`models.objects`). Only when every object matched its manifest
+    digest are the copied files fsynced, all in parallel, then their
+    directories. Raises :class:`VerificationError` (and removes
+    ``destination``) when any object is missing or does not hash to its
+    manifest digest.
     """
     report = VerifyReport(scope=version.id)
     destination.mkdir(mode=0o755)
@@ -52,9 +54,15 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
         clone_supported = _probe_clone(objects, version, destination)
         # Largest first, so the last file to finish is a small one and no thread idles long.
         largest_first = sorted(version.files, key=lambda entry: entry.size, reverse=True)
+        seals = objects.load_seals()
         with ThreadPoolExecutor(max_workers=WORKERS) as copiers, ThreadPoolExecutor(max_workers=WORKERS) as hashers:
             try:
-                hashes = {entry: hashers.submit(_hash_object, objects, entry) for entry in largest_first}
+                hashes: dict[FileEntry, Future[tuple[str, int] | OSError]] = {}
+                for entry in largest_first:
+                    if objects.is_sealed(seals, entry.sha256, entry.size):
+                        hashes[entry] = _done((entry.sha256, entry.size))
+                    else:
+                        hashes[entry] = hashers.submit(_hash_object, objects, entry)
                 copies = {
                     entry: copiers.submit(_copy_object, objects, entry, destination, clone_supported)
                     for entry in largest_first
@@ -66,6 +74,7 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
                     if problem is not None:
                         report.problems.append(problem)
                 if not report.ok:
+                    objects.revoke(entry.sha256 for entry in version.files if hashes[entry].result() != (entry.sha256, entry.size))
                     raise VerificationError(
                         f"version {version.id} failed verification; current_model/ was left unchanged:\n"
                         + "\n".join(f"  {problem}" for problem in report.problems),
@@ -90,6 +99,12 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
         fsutil.remove_tree(destination)
         raise
     return report
+
+
+def _done(result: tuple[str, int]) -> Future[tuple[str, int] | OSError]:
+    future: Future[tuple[str, int] | OSError] = Future()
+    future.set_result(result)
+    return future
 
 
 def _probe_clone(objects: ObjectStore, version: Version, destination: Path) -> bool:
@@ -134,7 +149,7 @@ def _hash_object(objects: ObjectStore, entry: FileEntry) -> tuple[str, int] | OS
     copies keeps the checkout close to plain copy speed.
     """
     try:
-        return fsutil.hash_file(objects.path(entry.sha256))
+        return objects.hash_and_seal(entry.sha256)
     except OSError as exc:
         return exc
 
