@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from models import Store, workcopy
+from models import Store, syncing, workcopy
 
 MIB = 1 << 20
 DISK_FACTOR = 8  # working copy, two versions' objects, incoming and replaced copy, two backups, cp -a copy
@@ -95,6 +95,7 @@ def run(root: Path, size_bytes: int, shards: int, repeat: int) -> list[tuple[str
     def settle() -> None:
         if copy_target.exists():
             shutil.rmtree(copy_target)
+        syncing.wait_for_syncs()
         workcopy.wait_for_removals()
         os.sync()
 
@@ -126,11 +127,13 @@ def run(root: Path, size_bytes: int, shards: int, repeat: int) -> list[tuple[str
     # times, and take medians: other load on the machine then hits both alike.
     # Before each timed case, settle() removes the previous case's output and
     # writes dirty pages back, untimed, so no case pays for the one before.
-    # The store removes a replaced working copy in a background thread after
-    # the call returns. The bench waits for that thread, as it removes the
-    # cp -a copy, and reports how long the removal ran on after the call.
+    # The store flushes the new working copy and removes the replaced one in
+    # background threads after the call returns. The bench waits for both, as
+    # it removes the cp -a copy, and reports how long each ran on after the
+    # call; "rollback_flushed" times a rollback until its copy is on disk.
     backup_id = store.create_backup("v001", kind="manual").id
-    keys = ("cp", "cp_sync", "rollback", "removal", "checkout", "restore_backup", "verify", "hashlib", "sha256sum")
+    keys = ("cp", "cp_sync", "rollback", "flush", "removal", "rollback_flushed", "checkout", "restore_backup",
+            "verify", "hashlib", "sha256sum")
     samples: dict[str, list[float]] = {key: [] for key in keys}
     files = [str(path) for path in sorted(model.rglob("*")) if path.is_file()]
 
@@ -145,9 +148,12 @@ def run(root: Path, size_bytes: int, shards: int, repeat: int) -> list[tuple[str
         measure("cp", copy_plain)
         measure("cp_sync", lambda: (copy_plain(), fsync_tree(copy_target)))
         measure("rollback", store.rollback)
+        samples["flush"].append(timed(syncing.wait_for_syncs))
         samples["removal"].append(timed(workcopy.wait_for_removals))
         measure("checkout", lambda: store.checkout("v002"))
         measure("restore_backup", lambda: store.restore_backup(backup_id))
+        store.checkout("v002")
+        measure("rollback_flushed", lambda: (store.rollback(), syncing.wait_for_syncs()))
         store.checkout("v002")
         measure("verify", lambda: store.verify("v002"))
         measure("hashlib", lambda: hash_directory(model))
@@ -167,8 +173,11 @@ def run(root: Path, size_bytes: int, shards: int, repeat: int) -> list[tuple[str
 
     rows.append(("cp -a of the model directory", cp_time, rate(cp_time)))
     rows.append(("cp -a, then fsync of every file (durable like the store)", cp_sync, rate(cp_sync)))
-    rows.append(("rollback (copy and hash in parallel, fsync, atomic swap)", median["rollback"], versus_copy(median["rollback"], "rollback")))
+    rows.append(("rollback (copy, hash unsealed objects, atomic swap)", median["rollback"], versus_copy(median["rollback"], "rollback")))
+    rows.append(("  flush of the new copy to disk, still running after it", median["flush"], "background thread"))
     rows.append(("  removal of the replaced copy, still running after it", median["removal"], "background thread, low priority"))
+    rows.append(("rollback until the new copy is on disk", median["rollback_flushed"],
+                 versus_copy(median["rollback_flushed"], "rollback_flushed")))
     rows.append(("restore of a version (same path as rollback)", median["checkout"], versus_copy(median["checkout"], "checkout")))
     rows.append(("restore from backup (version still in store)", median["restore_backup"], versus_copy(median["restore_backup"], "restore_backup")))
 

@@ -212,12 +212,14 @@ def clone_file(source: Path, destination: Path, *, mode: int, sync: bool = True)
     return True
 
 
-def kernel_copy(source: Path, destination: Path, *, mode: int, sync: bool = True) -> int:
+def kernel_copy(source: Path, destination: Path, *, mode: int, sync: bool = True, writeback: bool = True) -> int:
     """Copy with ``copy_file_range`` (data stays in the kernel), else shutil; return the bytes copied.
 
-    Writeback of each copied range starts at once (:func:`start_writeback`),
-    so the disk writes while later ranges and files are still being copied.
-    With ``sync=False`` the caller must fsync ``destination`` before relying on it.
+    With ``writeback``, writeback of each copied range starts at once
+    (:func:`start_writeback`), so the disk writes while later ranges and
+    files are still being copied; without it the copy only fills the page
+    cache, which is faster when nothing waits for the disk. With
+    ``sync=False`` the caller must fsync ``destination`` before relying on it.
     """
     with open(source, "rb") as reader:
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -229,7 +231,8 @@ def kernel_copy(source: Path, destination: Path, *, mode: int, sync: bool = True
                     copied = os.copy_file_range(reader.fileno(), fd, min(remaining, WRITEBACK_BYTES))
                     if copied == 0:
                         break
-                    start_writeback(fd, offset, copied)
+                    if writeback:
+                        start_writeback(fd, offset, copied)
                     offset += copied
                     remaining -= copied
             except OSError as exc:

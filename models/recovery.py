@@ -27,6 +27,10 @@ def recover(store: Store) -> list[str]:
     if store._finish_interrupted_swap():
         fixed.append(f"finished an interrupted swap; current_model/ is {store.current_id()}")
 
+    from models import syncing
+
+    fixed.extend(syncing.settle(store))
+
     parent = store.current_model.parent
     prefixes = (f"{store.current_model.name}.incoming-", f"{store.current_model.name}.old-")
     if parent.is_dir():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import filelock
 
-from models import fsutil, retention, scan, workcopy
+from models import fsutil, retention, scan, syncing, workcopy
 from models.errors import (
     CorruptStoreError,
     StoreBusyError,
@@ -68,6 +68,8 @@ class Store:
         self.refs_dir = self.models_dir / "backup-refs"
         # Replaced working copies wait here until a background thread has removed them.
         self.trash_dir = self.models_dir / "trash"
+        # Markers of working copies swapped in before their files reached the disk (models.syncing).
+        self.unsynced_dir = self.models_dir / "unsynced"
         self.default_backup_target = self.models_dir / "backups"
         self.backup_target = Path(backup_target).absolute() if backup_target else self.default_backup_target
         self._lock = filelock.FileLock(self.models_dir / "store.lock", timeout=lock_timeout_s)
@@ -380,13 +382,20 @@ class Store:
             return self.current_id()
         return self._snapshot_locked(reason=reason, metadata={}).id
 
-    def _swap_in(self, target: Version, *, previous: str | None, reason: str) -> None:
+    def _swap_in(self, target: Version, *, previous: str | None, reason: str, durable: bool = False) -> None:
+        """Build ``target`` beside current_model/ and swap it in (steps 2-6 of the spec).
+
+        Unless ``durable``, the files are not fsynced before the swap: a
+        marker is written first and a background thread flushes them after
+        (see :mod:`models.syncing`).
+        """
         incoming = workcopy.incoming_path(self.current_model, target.id)
         if workcopy.removals_pending() and shutil.disk_usage(incoming.parent).free < target.total_bytes:
             logger.info("waiting for the removal of a replaced working copy to free disk space")
             workcopy.wait_for_removals()
         logger.info("building %s from %s", incoming.name, target.id)
-        workcopy.build_working_copy(self.objects, target, incoming)
+        workcopy.build_working_copy(self.objects, target, incoming, sync_files=durable)
+        marker = None if durable else syncing.mark(self, target.id)
         journal = {
             "format": FORMAT,
             "target": target.id,
@@ -397,6 +406,16 @@ class Store:
         }
         fsutil.write_json_atomic(self.journal_file, journal)
         self._complete_swap(journal)
+        if marker is not None:
+            syncing.sync_in_background(marker, self.current_model)
+
+    def rebuild_working_copy(self, version: Version) -> None:
+        """Replace current_model/ with a durable copy of ``version`` without recording it first (store lock held).
+
+        Recovery calls this when a restart lost bytes of a working copy that
+        was swapped in unsynced, so the damaged copy is not worth keeping.
+        """
+        self._swap_in(version, previous=self.current_id(), reason="rebuilt after a restart", durable=True)
 
     def _complete_swap(self, journal: dict[str, Any]) -> None:
         """Run the swap described by ``journal`` from wherever it stopped (steps 4-6 of the spec)."""

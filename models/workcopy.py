@@ -32,7 +32,9 @@ def incoming_path(current_model: Path, version_id: str) -> Path:
     return current_model.parent / fsutil.temp_name(f"{current_model.name}.incoming-{version_id}")
 
 
-def build_working_copy(objects: ObjectStore, version: Version, destination: Path) -> VerifyReport:
+def build_working_copy(
+    objects: ObjectStore, version: Version, destination: Path, *, sync_files: bool = True
+) -> VerifyReport:
     """Copy every file of ``version`` into the new directory ``destination`` and verify every object.
 
     Two thread pools run side by side: one copies (reflink clone, else
@@ -40,9 +42,10 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
     objects whose seal no longer matches their ``stat`` (see
     :mod:`models.objects`). Only when every object matched its manifest
     digest are the copied files fsynced, all in parallel, then their
-    directories. Raises :class:`VerificationError` (and removes
-    ``destination``) when any object is missing or does not hash to its
-    manifest digest.
+    directories. With ``sync_files`` false the files themselves are left
+    to writeback (the caller records that, see :mod:`models.syncing`).
+    Raises :class:`VerificationError` (and removes ``destination``) when
+    any object is missing or does not hash to its manifest digest.
     """
     report = VerifyReport(scope=version.id)
     destination.mkdir(mode=0o755)
@@ -64,7 +67,7 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
                     else:
                         hashes[entry] = hashers.submit(_hash_object, objects, entry)
                 copies = {
-                    entry: copiers.submit(_copy_object, objects, entry, destination, clone_supported)
+                    entry: copiers.submit(_copy_object, objects, entry, destination, clone_supported, sync_files)
                     for entry in largest_first
                 }
                 for entry in version.files:
@@ -82,9 +85,10 @@ def build_working_copy(objects: ObjectStore, version: Version, destination: Path
                         hint="restore it from a verified backup with 'trainctl backups restore BACKUP_ID' "
                         "(list them with 'trainctl backups list'), or choose another version",
                     )
-                # Writeback of every file is already under way, so these fsyncs mostly wait for the disk.
-                for synced in [copiers.submit(fsutil.fsync_file, destination / entry.path) for entry in largest_first]:
-                    synced.result()
+                if sync_files:
+                    # Writeback of every file is already under way, so these fsyncs mostly wait for the disk.
+                    for synced in [copiers.submit(fsutil.fsync_file, destination / entry.path) for entry in largest_first]:
+                        synced.result()
             except BaseException:
                 copiers.shutdown(cancel_futures=True)
                 hashers.shutdown(cancel_futures=True)
@@ -122,7 +126,7 @@ def _probe_clone(objects: ObjectStore, version: Version, destination: Path) -> b
     return False
 
 
-def _copy_object(objects: ObjectStore, entry: FileEntry, destination: Path, clone: bool) -> int | None:
+def _copy_object(objects: ObjectStore, entry: FileEntry, destination: Path, clone: bool, writeback: bool) -> int | None:
     """Copy one object to its place in ``destination`` without fsync; return its size, None if it is missing."""
     source = objects.path(entry.sha256)
     target = destination / entry.path
@@ -132,7 +136,7 @@ def _copy_object(objects: ObjectStore, entry: FileEntry, destination: Path, clon
         if clone and fsutil.clone_file(source, target, mode=WORKING_FILE_MODE, sync=False):
             copied_size = os.stat(target).st_size
         else:
-            copied_size = fsutil.kernel_copy(source, target, mode=WORKING_FILE_MODE, sync=False)
+            copied_size = fsutil.kernel_copy(source, target, mode=WORKING_FILE_MODE, sync=False, writeback=writeback)
         os.chmod(target, WORKING_FILE_MODE)
     except FileNotFoundError:
         return None
