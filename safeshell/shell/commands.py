@@ -189,6 +189,8 @@ OUTPUT_DIRECTORY_OPTIONS = {
     "pip3": frozenset({"-t", "--target", "--prefix", "--root", "--src"}),
     "cargo": frozenset({"--target-dir"}),
     "meson": frozenset({"setup"}),  # the subcommand `meson setup BUILDDIR`
+    "huggingface-cli": frozenset({"--local-dir", "--cache-dir"}),  # `download REPO --local-dir DIR`
+    "hf": frozenset({"--local-dir", "--cache-dir"}),
 }
 
 

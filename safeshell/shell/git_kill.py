@@ -110,6 +110,9 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     rest = [_glob_base(_from_top(arg, root)) for arg in rest]
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
     pathspecs = parsed.operands
+    if subcommand in ("clone", "mv", "worktree"):
+        _git_paths(walker, subcommand, parsed, state, source=source)
+        return None
     tree_change = _worktree_change(subcommand, parsed, rest, state)
     if tree_change is None:
         return None
@@ -169,8 +172,9 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
             return None
         return "pathspecs"
     if subcommand == "checkout":
-        if parsed.has("-f", "--force") and not parsed.operands:
-            return "tree"  # `git checkout -f`: drops every local change
+        if parsed.has("-f", "--force") and not any(arg.text == "--" for arg in rest) and \
+                not any(_is_path(arg, state) for arg in parsed.operands):
+            return "tree"  # `git checkout -f [BRANCH]`: drops every local change
         return "pathspecs"
     if subcommand == "reset":
         return "tree" if parsed.has("--hard", "--keep", "--merge") else None
@@ -184,6 +188,37 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
     if subcommand in ("merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply"):
         return "merge"
     return None
+
+
+def _git_paths(walker: "Walker", subcommand: str, parsed: Parsed, state: ShellState, *, source: str) -> None:
+    """``git clone URL [DIR]`` creates DIR; ``git mv SRC... DST`` moves; ``git worktree add|remove PATH``."""
+    operands = parsed.operands
+    if subcommand == "clone":
+        if not operands:
+            return
+        if len(operands) > 1:
+            target = operands[1]
+        else:
+            url = operands[0]
+            name = url.text.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            name = name[:-4] if name.endswith(".git") else name
+            target = Arg(name or ".", url.resolved, url.source)
+        emit_paths(walker, K.CREATE, [target], state, source=source)
+        return
+    if subcommand == "mv":
+        if parsed.has("-n", "--dry-run") or len(operands) < 2:
+            return
+        emit_paths(walker, K.MOVE, operands[:-1], state, source=source)
+        emit_paths(walker, K.CREATE, operands[-1:], state, source=source)
+        return
+    # worktree: `add PATH [BRANCH]` creates PATH; `remove PATH` deletes it.
+    if len(operands) < 2:
+        return
+    action = operands[0].text
+    if action == "add":
+        emit_paths(walker, K.CREATE, operands[1:2], state, source=source)
+    elif action in ("remove", "rm"):
+        emit_paths(walker, K.DELETE, operands[1:2], state, source=source)
 
 
 def _restore_targets(subcommand: str, pathspecs: list[Arg], rest: list[Arg], state: ShellState) -> list[Arg] | None:
@@ -231,7 +266,8 @@ DAEMON_PROCESS_NAMES = ("python", "python3", *(f"python3.{minor}" for minor in r
 # kill-training-daemon names), which the policy matches itself.
 DAEMON_OWN_NAMES = ("trainctl", "trainer.daemon", "trainer.cli.main", "trainer.job")
 # Command lines the daemon can have, for `pkill -f`.
-DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
+DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "python -m trainer.daemon --workspace {cwd}",
+                        "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
 
 
 def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: bool, selected: bool, cwd: str | None) -> str | None:
@@ -304,6 +340,10 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             break
         if text in ("-l", "-L", "--list", "--table"):
             return None
+        if text.startswith("--signal="):
+            signal = normalize_signal(text.partition("=")[2])
+            signal_given = True
+            continue
         if text in ("-s", "--signal") and name != "pkill" or (name == "pkill" and text == "--signal"):
             if index < len(args):
                 signal = normalize_signal(args[index].text)
@@ -382,6 +422,8 @@ def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
     """
     parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "--kill-value", "-H", "--host", "-M", "--machine",
                                             "-p", "--property", "-t", "--type", "--state"}))
+    if parsed.operands and parsed.operands[0].text in SYSTEMCTL_POWER:
+        return _power_off(walker, "systemctl " + parsed.operands[0].text, source=source)
     if not parsed.operands or parsed.operands[0].text != "kill":
         return None
     signals = parsed.values("-s", "--signal")
@@ -395,4 +437,31 @@ def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
     return None
 
 
-HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl}
+# systemctl verbs that end every process on the machine.
+SYSTEMCTL_POWER = frozenset({"reboot", "poweroff", "halt", "kexec", "soft-reboot", "emergency", "rescue"})
+
+
+def _power_off(walker: "Walker", what: str, *, source: str) -> None:
+    """A reboot, halt or kill of every process ends the training without a checkpoint at a step."""
+    walker.ctx.emit(K.KILL, source=source, resolved=False,
+                    detail={"signal": "KILL", "targets": [], "match": "all",
+                            "reason": f"{what} ends every process, the training daemon included"})
+
+
+def power(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``reboot``, ``shutdown``, ``poweroff``, ``halt``, ``killall5``, ``init 0``: every process ends."""
+    texts = [arg.text for arg in args]
+    if any(text in ("--help", "--version") for text in texts):
+        return None
+    if name == "shutdown" and any(text in ("-c", "-k", "--show") for text in texts):
+        return None  # cancels a pending shutdown, or only warns users
+    if name in ("init", "telinit") and not any(text in ("0", "6") for text in texts):
+        return None  # other runlevels keep user processes
+    if name == "killall5" and not any(text.lstrip("-").upper() in ("9", "KILL", "SIGKILL", "3", "QUIT", "6", "ABRT") for text in texts):
+        return None  # SIGTERM by default: the daemon checkpoints
+    _power_off(walker, name, source=source)
+    return None
+
+
+HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl,
+            **{program: power for program in ("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit")}}

@@ -546,13 +546,14 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _register_late() -> None:
-    from safeshell.shell import archive_tools, disks, editors, git_kill, remote
+    from safeshell.shell import archive_tools, disks, editors, git_kill, remote, transfer
 
     HANDLERS.update(git_kill.HANDLERS)
     HANDLERS.update(disks.HANDLERS)
     HANDLERS.update(archive_tools.HANDLERS)
     HANDLERS.update(editors.HANDLERS)
     HANDLERS.update(remote.HANDLERS)
+    HANDLERS.update(transfer.HANDLERS)
     HANDLERS.update({"bsdtar": tar, "gtar": tar})
 
 

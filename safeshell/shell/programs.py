@@ -269,12 +269,16 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     if name == "script":
         # `script [-c CMD] [FILE]`: FILE is the typescript it writes.
         emit_paths(walker, K.WRITE, parsed.operands[:1], state, source=source)
-    if name in ("flock", "su", "script"):
+    if name == "sg" and len(parsed.operands) > 1 and not any(arg.text == "-c" for arg in args):
+        code_words = parsed.operands[1:]
+        code_arg = Arg(" ".join(arg.text for arg in code_words), all(arg.resolved for arg in code_words), source)
+        return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code_arg], state, stdin, source=source)
+    if name in ("flock", "su", "script", "sg"):
         code = [args[index + 1] for index, arg in enumerate(args[:-1])
                 if arg.text in ("-c", "--command") or name == "script" and _bundle_ends_with_c(arg.text)]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
-        if name in ("su", "script"):
+        if name in ("su", "script", "sg"):
             return ""  # an interactive shell: nothing in the command runs
     command = parsed.operands[wrapper.leading_operands :]
     if name == "flock" and not command:
