@@ -160,7 +160,28 @@ def run_argv(
     ctx.unknown_program_ran = True
     emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state), *_output_directories(program, args, state)],
                          source=source)
+    emit_existing_reads(walker, args, state, source=source)
     return None
+
+
+def emit_existing_reads(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Report a read of every file a program without known semantics is handed.
+
+    An argument is taken as a file when it exists or contains a ``/`` (and
+    is no URL). Such a program may read what it is given (``base64 KEY``);
+    only rules on reads (the approval key) match these.
+    """
+    for arg in args:
+        if not arg.resolved:
+            continue
+        text = arg.text.split("=", 1)[1] if arg.text.startswith("--") and "=" in arg.text else arg.text
+        if not text or text.startswith("-") or len(text) > 4096:
+            continue
+        path = words.resolve_path(text, state.cwd)
+        if path is not None and ("/" in text and "://" not in text or os.path.isfile(path)):
+            located = paths.follow_paths(text, state.cwd)
+            if located:
+                walker.ctx.emit(OperationKind.READ, located, source=source)
 
 
 def emit_unknown_program(walker: "Walker", program: str, directories: list[str | None], *, source: str) -> None:
@@ -324,9 +345,31 @@ def heredoc_text(walker: "Walker", redirect: Node, state: ShellState) -> Any:
                 cursor = child.end_byte
         pieces.append(raw[cursor - body.start_byte :].decode("utf-8", "surrogateescape"))
         text = "".join(pieces)
+        if "`" in text:
+            # The parser leaves `CMD` in a heredoc body as text; the shell runs it.
+            text = _heredoc_backticks(walker, text, state)
+            if text is None:
+                return PIPED_UNKNOWN
     if strip_tabs:
         text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
     return text
+
+
+def _heredoc_backticks(walker: "Walker", text: str, state: ShellState) -> str | None:
+    """Run each `CMD` of an unquoted heredoc body; return the body with their outputs, or None if one is unknown."""
+    from safeshell.shell import shells
+
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return None  # an unmatched backquote: bash reports an error
+    result = [parts[0]]
+    for index in range(1, len(parts), 2):
+        output = shells.analyze_code(walker, parts[index], state.copy(), source=parts[index], same_shell=False)
+        if output is None:
+            return None
+        result.append(output.rstrip("\n"))
+        result.append(parts[index + 1])
+    return "".join(result)
 
 
 def apply_redirects(walker: "Walker", redirects: list[Node], state: ShellState, *, source: str) -> None:

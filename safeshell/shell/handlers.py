@@ -482,15 +482,17 @@ def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
     if items is None:
         items = [Arg("<xargs input>", False, "<xargs input>")]
     if replace:
+        # -I runs the command once per input line, with the line in place of the marker.
         marker = replace[-1].text or "{}"
-        argv = []
-        for part in command:
-            if marker in part.text:
-                for item in items:
-                    argv.append(Arg(part.text.replace(marker, item.text), part.resolved and item.resolved, part.source))
-            else:
-                argv.append(part)
-        return run_argv(walker, argv, state.copy(), None, source=source)
+        limit = walker.ctx.limits.max_loop_values
+        if len(items) > limit:
+            items = [*items[:limit], Arg("<xargs input>", False, "<xargs input>")]
+        outputs: list[str | None] = []
+        for item in items:
+            argv = [Arg(part.text.replace(marker, item.text), part.resolved and item.resolved, part.source)
+                    if marker in part.text else part for part in command]
+            outputs.append(run_argv(walker, argv, state.copy(), None, source=source))
+        return None if any(output is None for output in outputs) else "".join(outputs)  # type: ignore[arg-type]
     return run_argv(walker, [*command, *items], state.copy(), None, source=source)
 
 

@@ -164,7 +164,10 @@ def gio(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
 
 
 def openssl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """``openssl SUBCOMMAND ... -out FILE``: the output (and ``-keyout``) file is written."""
+    """``openssl SUBCOMMAND ... -out FILE``: the output (and ``-keyout``) file is written; the other files are read."""
+    from safeshell.shell.commands import emit_existing_reads
+
+    emit_existing_reads(walker, args, state, source=source)
     for index, arg in enumerate(args[:-1]):
         if arg.text in ("-out", "-keyout", "-signature"):
             emit_paths(walker, K.WRITE, [args[index + 1]], state, source=source)
@@ -172,7 +175,10 @@ def openssl(walker: "Walker", name: str, args: list[Arg], state: ShellState, std
 
 
 def gpg(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """``gpg -o FILE`` or ``--output FILE`` writes FILE."""
+    """``gpg -o FILE`` or ``--output FILE`` writes FILE; the other files are read."""
+    from safeshell.shell.commands import emit_existing_reads
+
+    emit_existing_reads(walker, args, state, source=source)
     for index, arg in enumerate(args):
         text = arg.text
         if text in ("-o", "--output") and index + 1 < len(args):
