@@ -15,6 +15,7 @@ import os
 
 from safeshell.operations import OperationKind as K
 from safeshell.records import MutableRecord
+from safeshell.shell import words
 from safeshell.shell.fields import Arg
 from safeshell.shell.programs import emit_paths
 from safeshell.shell.state import ShellState
@@ -56,7 +57,7 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     tokens, commands, deletes, writes = _split_actions(expression)
     min_depth, max_depth = _depth_limits(tokens)
     unresolved = any(not arg.resolved for arg in args)
-    matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth)
+    matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth, follow=follow)
 
     emit_paths(walker, K.WRITE, writes, state, source=source)
 
@@ -74,6 +75,12 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
         walker.ctx.emit(K.DELETE, source=source, resolved=False, detail={"reason": "find -delete below a tree too large to walk"})
     elif deletes:
         emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
+    if deletes and _selects_everything(tokens) and max_depth is None:
+        # `find DIR -mindepth 1 -delete` empties DIR whatever it holds now.
+        located = [path for start in starts if start.resolved
+                   for path in [words.resolve_path(start.text, state.cwd)] if path is not None]
+        if located:
+            walker.ctx.emit(K.DELETE, located, source=source, detail={"contents": True})
     for number, command in enumerate(commands):
         targets = targets_of(f"{ACTION}exec{number}")
         argv: list[Arg] = []
@@ -154,9 +161,29 @@ def _depth_limits(tokens: list[str | None]) -> tuple[int, int | None]:
     return min_depth, max_depth
 
 
-def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None) -> dict[str, list[str]] | None:
-    """Return, per action token, the paths it applies to; None when the walk cannot be done."""
+# Expression words that select no subset of the tree.
+SELECT_ALL = frozenset({"-mindepth", "-depth", "-xdev", "-mount", "-ignore_readdir_race", "-noleaf", ACTION + "delete"})
+
+
+def _selects_everything(tokens: list[str | None]) -> bool:
+    """Whether the expression is only ``-delete`` with depth and traversal options."""
+    for position, token in enumerate(tokens):
+        if token in SELECT_ALL:
+            continue
+        if position > 0 and tokens[position - 1] == "-mindepth":
+            continue  # its value
+        return False
+    return True
+
+
+def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None,
+          *, follow: bool = False) -> dict[str, list[str]] | None:
+    """Return, per action token, the paths it applies to; None when the walk cannot be done.
+
+    With ``follow`` (``find -L``) symlinks to directories are descended, each real directory once.
+    """
     budget = walker.ctx.limits.max_find_entries
+    visited: set[str] = set()
     has_action = any(token is not None and token.startswith(ACTION) for token in tokens)
     matches: dict[str, list[str]] = {}
     for start in starts:
@@ -182,7 +209,12 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
                     matches.setdefault(action, []).append(display)
             if outcome.pruned:
                 continue
-            if os.path.isdir(real) and not os.path.islink(real) and (max_depth is None or depth < max_depth):
+            if follow and os.path.isdir(real):
+                identity = os.path.realpath(real)
+                if identity in visited:
+                    continue
+                visited.add(identity)
+            if os.path.isdir(real) and (follow or not os.path.islink(real)) and (max_depth is None or depth < max_depth):
                 try:
                     names = sorted(os.listdir(real))
                 except OSError:

@@ -107,6 +107,32 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
             located.extend(found)
     if located:
         ctx.emit(kind, located, source=source, detail=detail)
+    if kind is K.DELETE:
+        _emit_emptied_directories(walker, args, state, source=source, detail=detail)
+
+
+def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellState, *, source: str, detail: dict | None) -> None:
+    """Report ``rm -rf DIR/*`` as a delete of DIR itself: every entry of it goes.
+
+    Emptying the home directory or a system directory is as catastrophic as
+    removing it, whatever the glob matched when the command was checked.
+    The word must end in an unquoted ``/*`` or ``/.*`` (or be ``*``).
+    """
+    emptied: list[str] = []
+    for arg in args:
+        if not arg.resolved:
+            continue
+        word = arg.source
+        if word in ("*", ".*"):
+            directory = state.cwd
+        elif word.endswith(("/*", "/.*")):
+            directory = paths.resolve_path(os.path.dirname(arg.text.rstrip("/")), state.cwd) if "/" in arg.text else state.cwd
+        else:
+            continue
+        if directory is not None and directory not in emptied:
+            emptied.append(directory)
+    if emptied:
+        walker.ctx.emit(K.DELETE, emptied, source=source, detail={**(detail or {}), "contents": True})
 
 
 def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: ShellState, stdin: "Stdin", *, source: str) -> str | None:

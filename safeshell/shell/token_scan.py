@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from safeshell.operations import OperationKind as K
 from safeshell.records import Record
-from safeshell.shell.scan_model import Effect
+from safeshell.shell.scan_model import HOME, Effect
 
 # name -> (kind, role): "all" = every argument is a path, "first", "second",
 # "skip1" / "skip2" = paths after the first one or two arguments, "move",
@@ -188,8 +188,24 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
     return [argument for argument in arguments if argument]
 
 
+# Expressions for the home directory: node's os.homedir() and
+# process.env.HOME, ruby's Dir.home and ENV["HOME"].
+HOME_WORDS = frozenset({"os.homedir", "homedir", "Dir.home", "process.env.HOME", "Etc.home"})
+HOME_HELPER_STRINGS = frozenset({"os", "node:os", "HOME", "etc"})
+
+
+def _home_expression(argument: list[Token]) -> bool:
+    strings = {token.text for token in argument if token.kind == "string"}
+    words = [token.text for token in argument if token.kind == "word"]
+    if not strings <= HOME_HELPER_STRINGS or any(token.kind == "punct" and token.text in "+," for token in argument):
+        return False
+    return any(word in HOME_WORDS or word.endswith(".homedir") for word in words) or words == ["ENV"] and strings == {"HOME"}
+
+
 def _literal(argument: list[Token]) -> tuple[str | None, bool]:
-    """Return (value, is_glob) of an argument that is a plain string literal."""
+    """Return (value, is_glob) of an argument that is a plain string literal (or the home directory)."""
+    if _home_expression(argument):
+        return HOME, False
     strings = [token for token in argument if token.kind == "string"]
     words = [token for token in argument if token.kind == "word"]
     if len(strings) == 1 and not strings[0].interpolated:
