@@ -364,6 +364,25 @@ def _test(test: str, value: str | None, display: str, real: str) -> bool | None:
         if all(kind in checks for kind in kinds):
             return any(checks[kind]() for kind in kinds)
         return None
+    if test in ("-regex", "-iregex"):
+        return _regex_test(value, display, ignore_case=test == "-iregex")
     if test in ("-maxdepth", "-mindepth", "-regextype"):
         return True
     return None
+
+
+def _regex_test(pattern: str, display: str, *, ignore_case: bool) -> bool | None:
+    """find's default (emacs) regex against the whole path, where it reads like Python's; else None.
+
+    Grouping, alternation and intervals are written differently in the two
+    dialects, so a pattern with any of ``()|{}`` stays unknown.
+    NOTE: a -regextype option is not followed; such a pattern is read as emacs.
+    """
+    if any(char in pattern for char in "(){}|"):
+        return None
+    import re
+
+    try:
+        return re.fullmatch(pattern, display, re.IGNORECASE if ignore_case else 0) is not None
+    except re.error:
+        return None

@@ -256,6 +256,14 @@ class _Scanner(ast.NodeVisitor):
                 (keyword.value for keyword in node.keywords if keyword.arg == "path"), None)
             self.effects.append(Effect(K.WRITE, path="." if target is None else self._literal(target), call=name))
             return True
+        if name in ("input", "FileInput") and module == "fileinput":
+            if any(keyword.arg == "inplace" and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)
+                   for keyword in node.keywords):
+                files = node.args[0] if node.args else next((keyword.value for keyword in node.keywords if keyword.arg == "files"), None)
+                elements = list(files.elts) if isinstance(files, ast.List | ast.Tuple) else [files]
+                for element in elements:
+                    self.effects.append(Effect(K.TRUNCATE, path=self._literal(element), call=name))
+            return True
         if name == "connect" and module == "sqlite3":
             database = self._literal(node.args[0]) if node.args else self._keyword_literal(node, ("database",))
             if database != ":memory:":

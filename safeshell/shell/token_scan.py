@@ -36,6 +36,10 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "renameSync": (K.MOVE, "move"), "rename": (K.MOVE, "move"), "copyFileSync": (K.WRITE, "second"), "copyFile": (K.WRITE, "second"),
         "cpSync": (K.WRITE, "second"), "cp": (K.WRITE, "second"), "truncateSync": (K.TRUNCATE, "first"), "truncate": (K.TRUNCATE, "first"),
         "chmodSync": (K.CHMOD, "first"), "chmod": (K.CHMOD, "first"), "mkdirSync": (K.CREATE, "first"),
+        "chownSync": (K.CHMOD, "first"), "lchownSync": (K.CHMOD, "first"), "utimesSync": (K.WRITE, "first"),
+        "lutimesSync": (K.WRITE, "first"), "symlinkSync": (K.CREATE, "second"), "linkSync": (K.CREATE, "second"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "utimes": (K.WRITE, "first"),
+        "mkdir": (K.CREATE, "first"),
         "execSync": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawnSync": (K.EXEC_DYNAMIC, "spawn"),
         "spawn": (K.EXEC_DYNAMIC, "spawn"), "execFileSync": (K.EXEC_DYNAMIC, "spawn"), "execFile": (K.EXEC_DYNAMIC, "spawn"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "Function": (K.EXEC_DYNAMIC, "dynamic"),
@@ -58,7 +62,8 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
 }
 # Names that other objects also have: counted only on these receivers or as bare calls.
 AMBIGUOUS = {
-    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command"},
+    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command",
+              "symlink", "link", "utimes", "mkdir"},
              ("fs", "child_process", "cp", "promises", "Deno")),
     "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch"}, ("File", "FileUtils", "Dir", "IO", "FU")),
     "perl": (set(), ()),
