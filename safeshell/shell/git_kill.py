@@ -318,6 +318,8 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     signal_given = False
     signal_known = True  # False once a word that may be the signal has no static value
     exact = False  # pkill -x, killall -e: the whole name must match
+    ignore_case = False  # pkill -i, killall -I
+    pid_file = False  # pkill -F FILE
     selected = False  # processes chosen by owner, group, parent, session or terminal
     targets: list[str] = []
     resolved = True
@@ -359,6 +361,14 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             resolved = resolved and signal_known
             index += 1
             continue
+        if text in ("-F", "--pidfile") and name == "pkill":
+            pid_file = True  # the pids come from a file read when the command runs
+            targets.append(f"pids in {args[index].text if index < len(args) else ''}")
+            index += 1
+            continue
+        if text in ("-I", "--ignore-case") and name == "killall" or text in ("-i", "--ignore-case") and name == "pkill":
+            ignore_case = True
+            continue
         if text in value_options:
             selected = selected or text in SELECTION_OPTIONS
             index += 1
@@ -396,6 +406,12 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         walker.ctx.emit(K.KILL, source=source, resolved=False,
                         detail={"signal": signal, "targets": targets, "match": match, "reason": "a job of the shell is killed"})
         return None
+    if ignore_case:
+        targets = [target.lower() for target in targets]  # the daemon's names are lower case
+    if pid_file:
+        if signal_known and signal in GRACEFUL_SIGNALS:
+            return None
+        resolved = False
     if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
         reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
         if reason is not None:
@@ -463,5 +479,22 @@ def power(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
     return None
 
 
-HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl,
+def loginctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``loginctl terminate-user|kill-user|terminate-session|kill-session``: every process of a user or session ends."""
+    parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "-H", "--host", "-M", "--machine", "-p", "--property"}))
+    if not parsed.operands:
+        return None
+    action = parsed.operands[0].text
+    if action in ("terminate-user", "terminate-session"):
+        _power_off(walker, f"loginctl {action}", source=source)
+    elif action in ("kill-user", "kill-session"):
+        signals = parsed.values("-s", "--signal")
+        signal = normalize_signal(signals[-1].text) if signals else "TERM"
+        if not signals or signals[-1].resolved and signal in GRACEFUL_SIGNALS:
+            return None
+        _power_off(walker, f"loginctl {action} -s {signal}", source=source)
+    return None
+
+
+HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl, "loginctl": loginctl,
             **{program: power for program in ("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit")}}

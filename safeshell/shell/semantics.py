@@ -145,11 +145,7 @@ PROGRAMS: dict[str, Program] = {
     "watch": Program("custom"),
     "git": Program("custom"),
     "kill": Program("custom"), "pkill": Program("custom"), "killall": Program("custom"),
-    "curl": Program("operands", None, _opts("-o", "--output", "-d", "--data", "-H", "--header", "-X", "--request", "-u", "--user",
-                                         "-F", "--form", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar",
-                                         "-T", "--upload-file", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-x", "--proxy",
-                                         "-r", "--range", "-K", "--config", "--retry", "-E", "--cert", "--cacert", "--key"),
-                    write_options=_opts("-o", "--output", "-c", "--cookie-jar"), read_options=_opts("-T", "--upload-file")),
+    "curl": Program("custom"),  # CURL, after its @FILE form and data values (safeshell.shell.transfer)
     "wget": Program("operands", None, _opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P",
                                          "--directory-prefix", "-t", "--tries", "-T", "--timeout", "-U", "--user-agent", "--header"),
                     write_options=_opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P", "--directory-prefix")),
@@ -177,6 +173,15 @@ PROGRAMS: dict[str, Program] = {
 }
 
 
+# curl's options; its handler first reports the files named by @FILE values.
+CURL = Program("operands", None, _opts("-o", "--output", "-d", "--data", "--data-binary", "--data-urlencode", "--data-raw", "--json",
+                                      "-H", "--header", "-X", "--request", "-u", "--user", "-F", "--form", "-A", "--user-agent",
+                                      "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-T", "--upload-file", "-m",
+                                      "--max-time", "--connect-timeout", "-w", "--write-out", "-x", "--proxy", "-r", "--range",
+                                      "-K", "--config", "--retry", "-E", "--cert", "--cacert", "--key"),
+               write_options=_opts("-o", "--output", "-c", "--cookie-jar"), read_options=_opts("-T", "--upload-file"))
+
+
 def _register_custom(*names: str) -> None:
     for name in names:
         PROGRAMS[name] = Program("custom")
@@ -192,7 +197,7 @@ _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "
 _register_custom("aws", "gsutil", "rclone", "gio", "openssl", "gpg", "gpg2", "yq", "fuser", "crontab", "docker", "podman", "nerdctl")
 
 # Machine power and every-process kills (safeshell.shell.git_kill).
-_register_custom("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit")
+_register_custom("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit", "loginctl")
 
 # Archivers (safeshell.shell.archive_tools); bsdtar and gtar take tar's options.
 _register_custom("pigz", "unpigz", "pbzip2", "lzma", "unlzma", "lz4", "unlz4", "lzip", "brotli", "compress", "uncompress")

@@ -388,7 +388,32 @@ def _container_path(arg: Arg) -> bool:
     return ":" in head and not arg.text.startswith((".", "/"))
 
 
+CURL_DATA_OPTIONS = _opts("-F", "--form", "-d", "--data", "--data-binary", "--data-urlencode", "--data-raw", "--json")
+
+
+def curl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """curl as in the program table, plus a read of each ``@FILE`` a form or data value uploads."""
+    from safeshell.shell import semantics
+    from safeshell.shell.programs import apply
+
+    parsed = parse_options(args, semantics.CURL.value_options)
+    for option in CURL_DATA_OPTIONS:
+        for value in parsed.values(option):
+            text = value.text.partition("=")[2] if option in ("-F", "--form") else value.text
+            if option == "--data-urlencode" and "@" in text:
+                text = text.partition("@")[2]
+            elif text.startswith(("@", "<")):
+                text = text[1:]
+            else:
+                continue
+            text = text.split(";", 1)[0]
+            if text and text != "-":
+                emit_paths(walker, K.READ, [Arg(text, value.resolved, value.source)], state, source=source)
+    return apply(walker, name, semantics.CURL, args, state, stdin, source=source)
+
+
 HANDLERS = {
+    "curl": curl,
     "aws": aws, "gsutil": gsutil, "rclone": rclone, "gio": gio, "openssl": openssl, "gpg": gpg, "gpg2": gpg, "yq": yq,
     "fuser": fuser, "crontab": crontab, "docker": docker, "podman": docker, "nerdctl": docker,
 }
