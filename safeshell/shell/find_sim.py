@@ -53,6 +53,9 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     expression = args[index:]
     if not starts:
         starts = [Arg(".", True, ".")]
+    if any(arg.text == "-follow" for arg in expression):
+        follow = True  # the old spelling of -L
+        starts = [_followed(start, state) for start in starts]
 
     tokens, commands, deletes, writes = _split_actions(expression)
     min_depth, max_depth = _depth_limits(tokens)

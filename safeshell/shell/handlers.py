@@ -458,10 +458,10 @@ def find(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
 def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     from safeshell.shell.commands import run_argv
 
-    parsed = parse_options(args, _opts("-I", "-i", "-n", "-P", "-d", "-a", "-L", "-l", "-s", "-E", "-e", "--delimiter",
-                                       "--arg-file", "--max-args", "--max-procs", "--replace", "--max-lines", "--eof"), stop_at_operand=True)
+    args = _xargs_optional_values(args)
+    parsed = parse_options(args, XARGS_VALUE_OPTIONS, stop_at_operand=True)
     command = parsed.operands or [Arg("echo", True, "echo")]
-    replace = parsed.values("-I", "-i", "--replace")
+    replace = parsed.values("-I", "--replace")
     files = parsed.values("-a", "--arg-file")
     items: list[Arg] | None
     if files:
@@ -494,6 +494,38 @@ def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
             outputs.append(run_argv(walker, argv, state.copy(), None, source=source))
         return None if any(output is None for output in outputs) else "".join(outputs)  # type: ignore[arg-type]
     return run_argv(walker, [*command, *items], state.copy(), None, source=source)
+
+
+# xargs options that take the next word as their value.
+XARGS_VALUE_OPTIONS = _opts("-I", "-n", "-P", "-d", "-a", "-L", "-s", "-E", "--delimiter", "--arg-file", "--max-args",
+                            "--max-procs", "--max-lines", "--eof")
+
+
+def _xargs_optional_values(args: list[Arg]) -> list[Arg]:
+    """Rewrite xargs's options whose value is optional and attached (-i[R], -e[EOF], -l[N], --replace[=R]).
+
+    Alone, -i and --replace mean ``-I {}``; -e and -l change nothing the analysis needs.
+    """
+    result: list[Arg] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        text = arg.text
+        if not arg.resolved or not text.startswith("-") or text in ("-", "--"):
+            result.extend(args[index:])
+            break
+        index += 1
+        if text in XARGS_VALUE_OPTIONS:
+            result.extend(args[index - 1 : index + 1])
+            index += 1
+        elif text == "--replace" or text.startswith("-i"):
+            marker = "{}" if text == "--replace" else text[2:] or "{}"
+            result.extend([Arg("-I", True, text), Arg(marker, True, text)])
+        elif text.startswith(("-e", "-l")):
+            continue
+        else:
+            result.append(arg)
+    return result
 
 
 def parallel(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
