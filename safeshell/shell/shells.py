@@ -130,6 +130,11 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
         from safeshell.shell.commands import run_argv
 
         return run_argv(walker, args, state, stdin, source=source)
+    if program == "bash" and "BASH_ENV" in state.variables and state.variables["BASH_ENV"] != "":
+        # A non-interactive bash first runs the file BASH_ENV names.
+        startup = state.variables["BASH_ENV"]
+        run_script_file(walker, Arg(startup, True, startup) if startup is not None else Arg("$BASH_ENV", False, "$BASH_ENV"),
+                        [], state, source=source, same_shell=False)
     command_mode = False
     stdin_mode = False  # -s: the script comes from standard input, every operand is an argument
     operands: list[Arg] = []
@@ -315,6 +320,8 @@ def _run_installed_module(walker: "Walker", module: str, args: list[Arg], state:
         emit_paths(walker, OperationKind.CREATE, operands, state, source=source)
     elif module == "pip":
         run_argv(walker, [Arg("pip", True, "pip"), *rest], state.copy(), None, source=source)
+    elif module in ("torch.distributed.run", "torch.distributed.launch", "accelerate.commands.launch"):
+        run_python_launcher(walker, module, rest, state, None, source=source)  # runs its .py operand, as torchrun does
     elif module == "safeshell.cli.main":
         run_safeshell(walker, rest, state.copy(), None, source=source)  # the safeshell command itself
     elif module == "gzip":
