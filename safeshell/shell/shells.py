@@ -130,7 +130,7 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
         from safeshell.shell.commands import run_argv
 
         return run_argv(walker, args, state, stdin, source=source)
-    if program == "bash" and "BASH_ENV" in state.variables and state.variables["BASH_ENV"] != "":
+    if program == "bash" and "BASH_ENV" in state.variables and state.variables["BASH_ENV"] not in ("", "/dev/null"):
         # A non-interactive bash first runs the file BASH_ENV names.
         startup = state.variables["BASH_ENV"]
         run_script_file(walker, Arg(startup, True, startup) if startup is not None else Arg("$BASH_ENV", False, "$BASH_ENV"),

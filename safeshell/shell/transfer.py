@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # A working directory that exists nowhere: container paths outside every
 # bind mount resolve below it, so they match no rule on the host.
-CONTAINER_ONLY = "/nonexistent-container-root"
+CONTAINER_ONLY = "/nonexistent-container-root/container"
 
 
 def _opts(*names: str) -> frozenset[str]:
