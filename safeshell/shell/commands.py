@@ -136,6 +136,9 @@ def run_argv(
         if program == "uv" and operands and operands[0].text.endswith(".py"):
             operands = [Arg("python3", True, "python3"), *operands]  # `uv run script.py` runs it with Python
         return run_argv(walker, operands, state.copy(), stdin, source=source)
+    if program in semantics.PYTHON_LAUNCHERS or program.startswith(semantics.PYTHONS_PREFIX):
+        # A training or conversion script told where to write (`train.py --output_dir DIR`) writes there.
+        _emit_output_options(walker, args, state, source=source)
     if program in semantics.PYTHON_LAUNCHERS:
         return shells.run_python_launcher(walker, program, args, state, stdin, source=source)
     if program in semantics.SHELLS:
@@ -160,8 +163,28 @@ def run_argv(
     ctx.unknown_program_ran = True
     emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state), *_output_directories(program, args, state)],
                          source=source)
+    _emit_output_options(walker, args, state, source=source)
     emit_existing_reads(walker, args, state, source=source)
     return None
+
+
+# Options by which programs of every kind name the file or directory they
+# write (`pandoc -o OUT`, `iconv -o OUT`, `tool --output-dir DIR`).
+OUTPUT_OPTIONS = frozenset({"-o", "-out", "--out", "--output", "--output-file", "--outfile", "--output-document", "--output-dir",
+                            "--output_dir", "--outdir", "--out-dir", "--save-dir", "--save_dir", "--save-path", "--save_path"})
+
+
+def _emit_output_options(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Report a write of each value of an output option of a program without known semantics."""
+    for index, arg in enumerate(args):
+        text = arg.text
+        value: Arg | None = None
+        if text in OUTPUT_OPTIONS and index + 1 < len(args):
+            value = args[index + 1]
+        elif text.startswith("--") and text.partition("=")[0] in OUTPUT_OPTIONS and "=" in text:
+            value = Arg(text.partition("=")[2], arg.resolved, arg.source)
+        if value is not None and value.text not in ("-", ""):
+            programs.emit_paths(walker, OperationKind.WRITE, [value], state, source=source, detail={"output_option": text})
 
 
 def emit_existing_reads(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:

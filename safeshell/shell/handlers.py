@@ -48,6 +48,8 @@ def rsync(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
         return None
     destination, sources = parsed.operands[-1], parsed.operands[:-1]
     emit_paths(walker, K.READ, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
+    if parsed.has("-n", "--dry-run") and not parsed.values("--dry-run"):
+        return None  # -n lists what would change and changes nothing
     if parsed.has("--remove-source-files"):
         emit_paths(walker, K.DELETE, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
     if _is_remote(destination.text):
@@ -89,8 +91,19 @@ def tar(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         args = expanded + rest
     value_options = _opts("-f", "--file", "-C", "--directory", "-b", "--blocking-factor", "-T", "--files-from", "-X",
                           "--exclude-from", "--exclude", "-N", "--newer", "-g", "--listed-incremental", "-K", "--starting-file",
-                          "--transform", "--xform", "--owner", "--group", "--mode", "--use-compress-program", "-I", "--strip-components")
+                          "--transform", "--xform", "--owner", "--group", "--mode", "--use-compress-program", "-I", "--strip-components",
+                          "--to-command")
     parsed = parse_options(args, value_options)
+    if parsed.has("-x", "--extract", "--get") and parsed.has("-O", "--to-stdout"):
+        emit_paths(walker, K.READ, parsed.values("-f", "--file"), state, source=source)
+        return None  # members go to standard output
+    for command in parsed.values("--to-command"):
+        # Each member is piped into this shell command instead of being written.
+        from safeshell.shell.commands import run_argv
+
+        emit_paths(walker, K.READ, parsed.values("-f", "--file"), state, source=source)
+        run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), command], state.copy(), None, source=source)
+        return None
     archives = parsed.values("-f", "--file")
     directory = parsed.values("-C", "--directory")
     extract = parsed.has("-x", "--extract", "--get")
