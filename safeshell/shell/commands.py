@@ -604,7 +604,11 @@ def _printf(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin"
 
 
 def _pwd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    return None if state.cwd is None else state.cwd + "\n"
+    if state.cwd is None:
+        return None
+    if any(arg.text == "-P" for arg in args):
+        return os.path.realpath(state.cwd) + "\n"  # the physical directory, symlinks resolved
+    return state.cwd + "\n"
 
 
 def _exit(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:
