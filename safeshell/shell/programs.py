@@ -97,6 +97,8 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
                 continue  # NOTE: an unresolved read is not reported, so `cat "$X"` stays allowed
             ctx.emit(kind, source=source, resolved=False, detail={**(detail or {}), "operand": arg.source})
             continue
+        if ctx.planned_links:
+            arg = _through_planned_link(ctx.planned_links, arg, state, follow_last=kind is not K.DELETE)
         if kind is K.DELETE:
             found = paths.delete_paths(arg.text, state.cwd)
         else:
@@ -109,6 +111,24 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
         ctx.emit(kind, located, source=source, detail=detail)
     if kind is K.DELETE:
         _emit_emptied_directories(walker, args, state, source=source, detail=detail)
+
+
+def _through_planned_link(links: dict[str, str], arg: Arg, state: ShellState, *, follow_last: bool) -> Arg:
+    """Return ``arg`` with a symlink an earlier command of this analysis creates replaced by its target.
+
+    The link does not exist yet, so the file system cannot resolve it. A
+    path below the link, or the link itself written through (or named with
+    a trailing ``/``), leads to the target; deleting the link itself does not.
+    """
+    path = paths.resolve_path(arg.text, state.cwd)
+    if path is None:
+        return arg
+    for link, target in links.items():
+        if path.startswith(link + "/"):
+            return Arg(target + path[len(link):], True, arg.source)
+        if path == link and (follow_last or arg.text.endswith("/")):
+            return Arg(target + ("/" if arg.text.endswith("/") else ""), True, arg.source)
+    return arg
 
 
 def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellState, *, source: str, detail: dict | None) -> None:
@@ -251,6 +271,9 @@ def _transfer(walker: "Walker", action: str, parsed: Parsed, state: ShellState, 
                 ctx.emit(K.MOVE, source=source, resolved=False, detail={"operand": item.text})
             else:
                 ctx.emit(K.MOVE, moved, source=source, detail={"destination": written[0]})
+        if action == "link" and parsed.has("-s", "--symbolic"):
+            target = item.text if os.path.isabs(item.text) else os.path.join(os.path.dirname(written[0]), item.text)
+            ctx.planned_links[written[0]] = os.path.normpath(target)
         if action == "link" and not parsed.has("-f", "--force") and not os.path.lexists(written[0]):
             ctx.emit(K.CREATE, written[:1], source=source)
             continue
