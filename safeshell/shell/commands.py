@@ -137,7 +137,7 @@ def run_argv(
             operands = [Arg("python3", True, "python3"), *operands]  # `uv run script.py` runs it with Python
         return run_argv(walker, operands, state.copy(), stdin, source=source)
     if program in semantics.PYTHON_LAUNCHERS or program.startswith(semantics.PYTHONS_PREFIX):
-        # A training or conversion script told where to write (`train.py --output_dir DIR`) writes there.
+        # A training or conversion script writes where its output option points (`train.py --output_dir DIR`).
         _emit_output_options(walker, args, state, source=source)
     if program in semantics.PYTHON_LAUNCHERS:
         return shells.run_python_launcher(walker, program, args, state, stdin, source=source)

@@ -191,7 +191,7 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
 
 
 def _git_paths(walker: "Walker", subcommand: str, parsed: Parsed, state: ShellState, *, source: str) -> None:
-    """``git clone URL [DIR]`` creates DIR; ``git mv SRC... DST`` moves; ``git worktree add|remove PATH``."""
+    """Emit what ``git clone URL [DIR]`` creates, ``git mv SRC... DST`` moves and ``git worktree add|remove PATH`` changes."""
     operands = parsed.operands
     if subcommand == "clone":
         if not operands:
@@ -458,7 +458,7 @@ SYSTEMCTL_POWER = frozenset({"reboot", "poweroff", "halt", "kexec", "soft-reboot
 
 
 def _power_off(walker: "Walker", what: str, *, source: str) -> None:
-    """A reboot, halt or kill of every process ends the training without a checkpoint at a step."""
+    """Emit an unresolved SIGKILL: a reboot, halt or kill of every process ends the training without a checkpoint."""
     walker.ctx.emit(K.KILL, source=source, resolved=False,
                     detail={"signal": "KILL", "targets": [], "match": "all",
                             "reason": f"{what} ends every process, the training daemon included"})

@@ -117,8 +117,9 @@ def _through_planned_link(links: dict[str, str], arg: Arg, state: ShellState, *,
     """Return ``arg`` with a symlink an earlier command of this analysis creates replaced by its target.
 
     The link does not exist yet, so the file system cannot resolve it. A
-    path below the link, or the link itself written through (or named with
-    a trailing ``/``), leads to the target; deleting the link itself does not.
+    path below the link leads to the target, and so does the link itself
+    when it is written through or named with a trailing ``/``. A delete of
+    the link itself removes only the link.
     """
     path = paths.resolve_path(arg.text, state.cwd)
     if path is None:

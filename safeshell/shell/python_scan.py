@@ -276,8 +276,13 @@ class _Scanner(ast.NodeVisitor):
             return True
         if name in ("kill", "killpg") and module in ("os", "posix") and len(node.args) == 2:
             signal = node.args[1]
-            text = str(signal.value) if isinstance(signal, ast.Constant) else signal.attr if isinstance(signal, ast.Attribute) else \
-                signal.id if isinstance(signal, ast.Name) else None
+            text: str | None = None
+            if isinstance(signal, ast.Constant):
+                text = str(signal.value)
+            elif isinstance(signal, ast.Attribute):
+                text = signal.attr  # signal.SIGKILL
+            elif isinstance(signal, ast.Name):
+                text = signal.id  # from signal import SIGKILL
             pid_known = isinstance(node.args[0], ast.Constant)
             if (text is None or text in HARD_SIGNALS) and not (pid_known and name == "kill"):
                 self.effects.append(Effect(K.KILL, call=name))

@@ -4,7 +4,7 @@ Cloud and remote copy tools (``aws s3``, ``gsutil``, ``rclone``, ``docker
 cp``) write their local destination; ``docker run -v SRC:DST`` runs its
 command with ``DST`` standing for the host path ``SRC``; ``crontab`` installs
 shell code that runs later; ``fuser -k`` sends SIGKILL to every process that
-holds a file open; ``gio``, ``openssl``, ``gpg`` and ``yq -i`` change files
+has a file open; ``gio``, ``openssl``, ``gpg`` and ``yq -i`` change files
 named by a subcommand or an option.
 """
 
@@ -108,7 +108,8 @@ def gsutil(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     inner = parse_options(parsed.operands[1:], _opts("-x", "-j", "-z", "-a", "-p", "-c", "-L", "-s", "-i"))
     if inner.has("-n"):
         return None
-    _copy_like(walker, action, inner.operands, state, remote=("gs://", "s3://"), source=source)
+    _copy_like(walker, action, inner.operands, state, remote=("gs://", "s3://"), source=source,
+               delete=action == "rsync" and inner.has("-d"))
     return None
 
 
@@ -137,7 +138,12 @@ def rclone(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
         if not _rclone_remote(destination):
             emit_paths(walker, K.WRITE, [destination], state, source=source)
         if not _rclone_remote(rest[0]):
-            kind = K.MOVE if action in ("move", "moveto") else K.WRITE if action == "bisync" else K.READ
+            if action in ("move", "moveto"):
+                kind = K.MOVE
+            elif action == "bisync":
+                kind = K.WRITE  # both sides are changed
+            else:
+                kind = K.READ
             emit_paths(walker, kind, [rest[0]], state, source=source)
     return None
 
@@ -203,7 +209,7 @@ def yq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "
 
 
 def fuser(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """``fuser -k FILE``: SIGKILL (unless another signal is named) to every process using FILE."""
+    """Emit a kill for ``fuser -k FILE``, which sends SIGKILL (unless another signal is named) to every process using FILE."""
     from safeshell.shell.git_kill import GRACEFUL_SIGNALS, normalize_signal
 
     kill = False
@@ -383,7 +389,7 @@ def docker(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
 
 
 def _container_path(arg: Arg) -> bool:
-    """Whether a ``docker cp`` operand is ``CONTAINER:PATH``."""
+    """Return whether a ``docker cp`` operand is ``CONTAINER:PATH``."""
     head = arg.text.split("/", 1)[0]
     return ":" in head and not arg.text.startswith((".", "/"))
 
@@ -392,7 +398,7 @@ CURL_DATA_OPTIONS = _opts("-F", "--form", "-d", "--data", "--data-binary", "--da
 
 
 def curl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    """curl as in the program table, plus a read of each ``@FILE`` a form or data value uploads."""
+    """Emit curl's operations from its program table, plus a read of each ``@FILE`` that a form or data value uploads."""
     from safeshell.shell import semantics
     from safeshell.shell.programs import apply
 
