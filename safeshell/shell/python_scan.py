@@ -50,7 +50,7 @@ PATH_MOVE_METHODS = frozenset({"rename", "replace"})
 UNAMBIGUOUS_METHODS = frozenset({"unlink", "rmdir", "write_text", "write_bytes", "rmtree"})
 PATH_MODULES = frozenset({"os", "shutil", "pathlib", "posix", "Path", "PurePath", "PosixPath"})
 SHELL_CALLS = frozenset({"system", "popen", "getoutput", "getstatusoutput"})
-SUBPROCESS_CALLS = frozenset({"run", "call", "check_call", "check_output", "Popen", "spawnl", "spawnlp", "spawnv", "spawnvp", "execv", "execvp", "execl", "execlp", "execve", "execvpe"})
+SUBPROCESS_CALLS = frozenset({"run", "call", "check_call", "check_output", "Popen", "spawn", "spawnl", "spawnlp", "spawnv", "spawnvp", "execv", "execvp", "execl", "execlp", "execve", "execvpe"})
 DYNAMIC_CALLS = frozenset({"exec", "eval", "compile", "__import__"})
 
 
@@ -209,7 +209,8 @@ class _Scanner(ast.NodeVisitor):
             command = self._literal(node.args[0]) if node.args else None
             self.effects.append(Effect(K.EXEC_DYNAMIC, call=name) if command is None else Effect(K.EXEC_DYNAMIC, shell=command, call=name))
             return
-        if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os") or _base_name(node.func) in ("subprocess", "os")):
+        if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os", "pty")
+                                         or _base_name(node.func) in ("subprocess", "os", "pty")):
             self._subprocess(node, name)
             return
         if name in SAVE_CALLS or (name == "save" and isinstance(node.func, ast.Attribute)):
@@ -368,7 +369,7 @@ class _Scanner(ast.NodeVisitor):
         self.effects.append(Effect(K.EXEC_DYNAMIC, argv=(program, *(part for part in parts[1:] if part is not None)), call=name))
 
     def _subprocess(self, node: ast.Call, name: str) -> None:
-        if name.startswith(("exec", "spawn")):
+        if name.startswith(("exec", "spawn")) and name != "spawn":  # pty.spawn(argv) takes an argv like run()
             self._os_exec(node, name)
             return
         if not node.args:

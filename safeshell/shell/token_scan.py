@@ -25,6 +25,7 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "rename": (K.MOVE, "move"), "move": (K.MOVE, "move"), "mv": (K.MOVE, "move"), "copy": (K.WRITE, "second"), "cp": (K.WRITE, "second"),
         "truncate": (K.TRUNCATE, "first"), "chmod": (K.CHMOD, "skip1"), "chown": (K.CHMOD, "skip2"), "mkdir": (K.CREATE, "first"),
         "make_path": (K.CREATE, "all"), "open": (K.WRITE, "open"), "sysopen": (K.WRITE, "second"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "utime": (K.WRITE, "skip2"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "qx": (K.EXEC_DYNAMIC, "shell"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"),
     },
@@ -56,6 +57,10 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "cp": (K.WRITE, "second"), "cp_r": (K.WRITE, "second"), "copy": (K.WRITE, "second"), "copy_file": (K.WRITE, "second"),
         "chmod": (K.CHMOD, "skip1"), "chmod_R": (K.CHMOD, "skip1"), "chown": (K.CHMOD, "skip2"), "chown_R": (K.CHMOD, "skip2"),
         "touch": (K.WRITE, "all"), "mkdir_p": (K.CREATE, "all"), "truncate": (K.TRUNCATE, "first"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "ln_s": (K.CREATE, "second"), "ln_sf": (K.CREATE, "second"),
+        "utime": (K.WRITE, "skip2"), "popen": (K.EXEC_DYNAMIC, "shell"), "capture2": (K.EXEC_DYNAMIC, "shell"),
+        "capture2e": (K.EXEC_DYNAMIC, "shell"), "capture3": (K.EXEC_DYNAMIC, "shell"), "popen2": (K.EXEC_DYNAMIC, "shell"),
+        "popen2e": (K.EXEC_DYNAMIC, "shell"), "popen3": (K.EXEC_DYNAMIC, "shell"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawn": (K.EXEC_DYNAMIC, "shell"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "instance_eval": (K.EXEC_DYNAMIC, "dynamic"),
     },
@@ -65,7 +70,8 @@ AMBIGUOUS = {
     "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command",
               "symlink", "link", "utimes", "mkdir"},
              ("fs", "child_process", "cp", "promises", "Deno")),
-    "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch"}, ("File", "FileUtils", "Dir", "IO", "FU")),
+    "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch",
+              "symlink", "link", "utime", "popen"}, ("File", "FileUtils", "Dir", "IO", "FU", "Open3")),
     "perl": (set(), ()),
 }
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:$@%")
