@@ -113,6 +113,17 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     if subcommand in ("clone", "mv", "worktree"):
         _git_paths(walker, subcommand, parsed, state, source=source)
         return None
+    if subcommand == "lfs" and pathspecs and pathspecs[0].text in ("pull", "checkout") and root is not None:
+        # Replaces pointer files in the work tree with their content: the --include paths, else anywhere.
+        includes: list[Arg] = []
+        for option, value in parse_options(rest, frozenset({"-I", "--include", "-X", "--exclude"})).options:
+            if option in ("-I", "--include") and value is not None:
+                includes.extend(Arg(part, value.resolved, value.source) for part in value.text.split(",") if part)
+        if includes:
+            emit_paths(walker, K.WRITE, [_glob_base(arg) for arg in includes], state, source=source)
+        else:
+            walker.ctx.emit(K.WRITE, (root,), source=source, detail={"git": "lfs", "worktree": True})
+        return None
     tree_change = _worktree_change(subcommand, parsed, rest, state)
     if tree_change is None:
         return None
@@ -125,6 +136,8 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
             emit_paths(walker, K.DELETE, pathspecs or [base], state, source=source, detail={"untracked": True})
         elif subcommand == "rm":
             emit_paths(walker, K.DELETE, pathspecs, state, source=source)
+        elif subcommand == "checkout-index":
+            emit_paths(walker, K.WRITE, pathspecs, state, source=source)
         else:
             _emit_restored(walker, _restore_targets(subcommand, pathspecs, rest, state), state, root, source=source)
         return None
@@ -187,6 +200,10 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
         return "tree" if parsed.has("-f", "--force", "--discard-changes") else "merge"
     if subcommand in ("merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply"):
         return "merge"
+    if subcommand == "read-tree" and parsed.has("-u") and parsed.has("--reset"):
+        return "tree"  # `read-tree -u --reset`: the index and work tree become the tree, local changes gone
+    if subcommand == "checkout-index" and parsed.has("-f", "--force"):
+        return "tree" if parsed.has("-a", "--all") else "pathspecs"
     return None
 
 
