@@ -165,7 +165,32 @@ def run_argv(
                          source=source)
     _emit_output_options(walker, args, state, source=source)
     emit_existing_reads(walker, args, state, source=source)
+    _run_embedded_command(walker, args, state, source=source)
     return None
+
+
+def _runnable_programs() -> frozenset[str]:
+    """Return the programs that change files or run code, which a wrapper the analysis does not know may run."""
+    changing = {name for name, spec in semantics.PROGRAMS.items() if spec.action != "read"}
+    return frozenset({*changing, *semantics.SHELLS, *semantics.WRAPPERS, "python", "python3", "perl", "node", "ruby",
+                      "trainctl", "safeshell"})
+
+
+RUNNABLE_PROGRAMS = _runnable_programs()
+
+
+def _run_embedded_command(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Analyze ``PROGRAM ARGS`` found among the arguments of a program without known semantics.
+
+    Wrappers such as ``gosu USER rm -rf DIR``, ``tini -- CMD`` or
+    ``eatmydata CMD`` run the command they are given; an argument that
+    names a program which changes files, followed by its own arguments, is
+    taken to be such a command.
+    """
+    for index, arg in enumerate(args[:-1]):
+        if arg.resolved and os.path.basename(arg.text) in RUNNABLE_PROGRAMS:
+            run_argv(walker, args[index:], state.copy(), None, source=source)
+            return
 
 
 # Options by which programs of every kind name the file or directory they

@@ -323,7 +323,7 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
         code_words = parsed.operands[1:]
         code_arg = Arg(" ".join(arg.text for arg in code_words), all(arg.resolved for arg in code_words), source)
         return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code_arg], state, stdin, source=source)
-    if name in ("flock", "su", "script", "sg"):
+    if name in ("flock", "su", "script", "sg", "runuser"):
         code = [args[index + 1] for index, arg in enumerate(args[:-1])
                 if arg.text in ("-c", "--command") or name == "script" and _bundle_ends_with_c(arg.text)]
         if code:

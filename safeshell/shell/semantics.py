@@ -194,7 +194,8 @@ _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "
                                                "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
 
 # Remote copy tools, containers, cron and file tools (safeshell.shell.transfer).
-_register_custom("aws", "gsutil", "rclone", "gio", "openssl", "gpg", "gpg2", "yq", "fuser", "crontab", "docker", "podman", "nerdctl")
+_register_custom("aws", "gsutil", "rclone", "gio", "openssl", "gpg", "gpg2", "yq", "fuser", "crontab", "docker", "podman", "nerdctl",
+                 "chroot", "bwrap")
 
 # Machine power and every-process kills (safeshell.shell.git_kill).
 _register_custom("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit", "loginctl")

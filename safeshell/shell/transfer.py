@@ -343,8 +343,6 @@ def _to_host(text: str, mounts: list[tuple[str, str | None]]) -> tuple[str, bool
 
 def docker(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     """``docker cp`` writes a local destination; ``docker run -v HOST:CTR IMAGE CMD`` runs CMD on the mounted host paths."""
-    from safeshell.shell.commands import run_argv
-
     parsed_global = parse_options(args, _opts("-H", "--host", "--context", "-c", "--config", "-l", "--log-level"), stop_at_operand=True)
     operands = parsed_global.operands
     if not operands:
@@ -372,20 +370,74 @@ def docker(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     if not mounts or not command:
         return None  # nothing of the host is writable, or the image's own command runs
     workdirs = parsed.values("-w", "--workdir")
+    return _run_with_mounts(walker, command, mounts, workdirs[-1] if workdirs else None, state, source=source)
+
+
+def _run_with_mounts(walker: "Walker", command: list[Arg], mounts: list[tuple[str, str | None]], workdir: Arg | None,
+                     state: ShellState, *, source: str) -> str | None:
+    """Analyze ``command`` run where each mount's path stands for its host path (a container, a chroot)."""
+    from safeshell.shell.commands import run_argv
+
     job_state = state.copy()
     job_state.cwd = CONTAINER_ONLY
-    if workdirs:
-        converted, known = _to_host(workdirs[-1].text, mounts)
-        job_state.cwd = os.path.normpath(converted) if known and workdirs[-1].resolved else None
+    if workdir is not None:
+        converted, known = _to_host(workdir.text, mounts)
+        job_state.cwd = os.path.normpath(converted) if known and workdir.resolved else None
     argv: list[Arg] = []
     for arg in command:
         converted, known = _to_host(arg.text, mounts)
         if not known:
             walker.ctx.emit(K.EXEC_DYNAMIC, source=source, resolved=False,
-                            detail={"reason": "a bind mount of the container has no static host path"})
+                            detail={"reason": "a mount of the new root has no static host path"})
             return None
         argv.append(Arg(converted, arg.resolved, arg.source))
     return run_argv(walker, argv, job_state, None, source=source)
+
+
+def chroot(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``chroot NEWROOT CMD``: CMD's paths are below NEWROOT, and it starts in NEWROOT unless --skip-chdir."""
+    parsed = parse_options(args, _opts("--userspec", "--groups"), stop_at_operand=True)
+    if len(parsed.operands) < 2:
+        return None  # an interactive shell
+    root = parsed.operands[0]
+    host = resolve_path(root.text, state.cwd) if root.resolved else None
+    mounts = [("/", host)]
+    workdir = None if parsed.has("--skip-chdir") else Arg("/", True, "/")
+    return _run_with_mounts(walker, parsed.operands[1:], mounts, workdir, state, source=source)
+
+
+# bubblewrap options and how many values each takes; the others are flags.
+BWRAP_VALUES = {
+    "--bind": 2, "--bind-try": 2, "--dev-bind": 2, "--dev-bind-try": 2, "--ro-bind": 2, "--ro-bind-try": 2, "--setenv": 2,
+    "--file": 2, "--bind-data": 2, "--ro-bind-data": 2, "--symlink": 2, "--chmod": 2, "--chdir": 1, "--uid": 1, "--gid": 1,
+    "--hostname": 1, "--unsetenv": 1, "--lock-file": 1, "--sync-fd": 1, "--remount-ro": 1, "--exec-label": 1, "--file-label": 1,
+    "--proc": 1, "--dev": 1, "--tmpfs": 1, "--mqueue": 1, "--dir": 1, "--seccomp": 1, "--args": 1, "--cap-add": 1,
+    "--cap-drop": 1, "--perms": 1, "--size": 1, "--userns": 1, "--pidns": 1, "--info-fd": 1, "--json-status-fd": 1, "--block-fd": 1,
+    "--userns-block-fd": 1, "--argv0": 1,
+}
+
+
+def bwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``bwrap --bind SRC DEST ... CMD``: CMD runs with each writable bind's DEST standing for SRC."""
+    mounts: list[tuple[str, str | None]] = []
+    workdir: Arg | None = None
+    index = 0
+    while index < len(args) and args[index].text.startswith("--"):
+        option = args[index].text
+        width = BWRAP_VALUES.get(option, 0)
+        values = args[index + 1 : index + 1 + width]
+        index += 1 + width
+        if option == "--":
+            break
+        if option in ("--bind", "--bind-try", "--dev-bind", "--dev-bind-try") and len(values) == 2:
+            host = resolve_path(values[0].text, state.cwd) if values[0].resolved else None
+            mounts.append((os.path.normpath(values[1].text), host))
+        elif option == "--chdir" and values:
+            workdir = values[0]
+    command = args[index:]
+    if not mounts or not command:
+        return None
+    return _run_with_mounts(walker, command, mounts, workdir, state, source=source)
 
 
 def _container_path(arg: Arg) -> bool:
@@ -421,5 +473,5 @@ def curl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
 HANDLERS = {
     "curl": curl,
     "aws": aws, "gsutil": gsutil, "rclone": rclone, "gio": gio, "openssl": openssl, "gpg": gpg, "gpg2": gpg, "yq": yq,
-    "fuser": fuser, "crontab": crontab, "docker": docker, "podman": docker, "nerdctl": docker,
+    "fuser": fuser, "crontab": crontab, "docker": docker, "podman": docker, "nerdctl": docker, "chroot": chroot, "bwrap": bwrap,
 }
