@@ -323,8 +323,15 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
         code_words = parsed.operands[1:]
         code_arg = Arg(" ".join(arg.text for arg in code_words), all(arg.resolved for arg in code_words), source)
         return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code_arg], state, stdin, source=source)
-    if name in ("flock", "su", "script", "sg", "runuser"):
-        code = [args[index + 1] for index, arg in enumerate(args[:-1])
+    if name == "flock":
+        # flock LOCKFILE -c CODE; a -c after the command belongs to the command (`flock L python3 -c CODE`).
+        command_words = parsed.operands
+        if len(command_words) > 2 and command_words[1].text in ("-c", "--command"):
+            return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), command_words[2]], state, stdin, source=source)
+    if name in ("su", "script", "sg") or name == "runuser" and not parsed.has("-u", "--user"):
+        # -c after `--` belongs to the command; `runuser -u USER CMD` runs CMD itself.
+        end = next((index for index, arg in enumerate(args) if arg.text == "--"), len(args))
+        code = [args[index + 1] for index, arg in enumerate(args[: min(end, len(args) - 1)])
                 if arg.text in ("-c", "--command") or name == "script" and _bundle_ends_with_c(arg.text)]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
