@@ -124,10 +124,19 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node, ast.Subscript) and _is_environ(node.value):
             key = self._literal(node.slice)
             return HOME if key == "HOME" else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return self._percent_format(node)
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
             if name == "home" and not node.args:
                 return HOME  # Path.home()
+            if name in ("getcwd", "cwd") and not node.args:
+                return "."  # os.getcwd(), Path.cwd(): relative paths lose their anchor with os.chdir() as well
+            if name in ("strip", "rstrip", "lstrip") and not node.args and isinstance(node.func, ast.Attribute):
+                value = self._literal(node.func.value)
+                return None if value is None else getattr(value, name)()
+            if name == "format" and isinstance(node.func, ast.Attribute) and not node.keywords:
+                return self._str_format(node)
             if name in ("getenv", "get") and node.args and self._literal(node.args[0]) == "HOME" and (
                     name == "getenv" or isinstance(node.func, ast.Attribute) and _is_environ(node.func.value)):
                 return HOME  # os.getenv("HOME"), os.environ.get("HOME")
@@ -153,6 +162,30 @@ class _Scanner(ast.NodeVisitor):
                     return None
                 return "/".join(part.rstrip("/") for part in parts if part is not None)
         return None
+
+    def _percent_format(self, node: ast.BinOp) -> str | None:
+        """Return ``'%s/x' % VALUE`` (or a tuple of values) when every part is a literal."""
+        template = self._literal(node.left)
+        items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        values = [self._literal(item) for item in items]
+        if template is None or any(value is None for value in values):
+            return None
+        try:
+            return template % tuple(values)
+        except (TypeError, ValueError):
+            return None
+
+    def _str_format(self, node: ast.Call) -> str | None:
+        """Return ``'{}/x'.format(VALUE)`` when the template and every argument are literals."""
+        assert isinstance(node.func, ast.Attribute)
+        template = self._literal(node.func.value)
+        values = [self._literal(argument) for argument in node.args]
+        if template is None or any(value is None for value in values):
+            return None
+        try:
+            return template.format(*values)
+        except (IndexError, KeyError, ValueError):
+            return None
 
     def _is_path_object(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Call):
