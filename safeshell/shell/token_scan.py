@@ -143,7 +143,10 @@ def scan(language: str, code: str) -> list[Effect]:
     tokens = tokenize(language, code)
     effects: list[Effect] = []
     changes_directory = any(token.kind == "word" and token.text.replace("::", ".").split(".")[-1] == "chdir" for token in tokens)
+    quoted_words = _quote_word_lists(tokens) if language == "perl" else set()
     for index, token in enumerate(tokens):
+        if index in quoted_words:
+            continue  # `use File::Path qw(rmtree)` imports the name, it calls nothing
         if token.kind == "shell":
             effects.append(Effect(K.EXEC_DYNAMIC, call="backticks") if token.interpolated else Effect(K.EXEC_DYNAMIC, shell=token.text, call="backticks"))
             continue
@@ -170,6 +173,39 @@ def scan(language: str, code: str) -> list[Effect]:
 
         return unanchor(effects)
     return effects
+
+
+def _quote_word_lists(tokens: list[Token]) -> set[int]:
+    """Return the indexes of the words inside Perl ``qw(...)`` lists, which are strings."""
+    inside: set[int] = set()
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind == "word" and token.text == "qw" and tokens[index + 1].text == "(":
+            position = index + 2
+            while position < len(tokens) and tokens[position].text != ")":
+                inside.add(position)
+                position += 1
+    return inside
+
+
+# Calls that join literal path parts (node's path.join, Ruby's File.join) or
+# return the working directory (process.cwd(), Dir.pwd).
+JOIN_WORDS = frozenset({"path.join", "path.resolve", "File.join", "File.expand_path"})
+CWD_WORDS = frozenset({"process.cwd", "Dir.pwd", "Dir.getwd"})
+
+
+def _joined_literal(argument: list[Token]) -> str | None:
+    """Return a path built from literals: ``path.join('a', 'b')``, ``process.cwd() + '/x'``; else None."""
+    words = [token.text for token in argument if token.kind == "word"]
+    strings = [token for token in argument if token.kind == "string"]
+    puncts = {token.text for token in argument if token.kind == "punct"}
+    if any(token.interpolated for token in strings) or not puncts <= {"(", ")", ",", "+"}:
+        return None
+    parts = [token.text for token in strings]
+    if len(words) == 1 and words[0] in JOIN_WORDS and parts and "+" not in puncts:
+        return "/".join(part.rstrip("/") for part in parts)
+    if len(words) == 1 and words[0] in CWD_WORDS and argument[0].text == words[0] and puncts <= {"(", ")", "+"}:
+        return "." + "".join(parts) if not parts or parts[0].startswith("/") else None
+    return None
 
 
 def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
@@ -217,6 +253,9 @@ def _literal(argument: list[Token]) -> tuple[str | None, bool]:
     """Return (value, is_glob) of an argument that is a plain string literal (or the home directory)."""
     if _home_expression(argument):
         return HOME, False
+    joined = _joined_literal(argument)
+    if joined is not None:
+        return joined, False
     strings = [token for token in argument if token.kind == "string"]
     words = [token for token in argument if token.kind == "word"]
     if len(strings) == 1 and not strings[0].interpolated:
