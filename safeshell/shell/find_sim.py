@@ -17,7 +17,7 @@ from safeshell.operations import OperationKind as K
 from safeshell.records import MutableRecord
 from safeshell.shell import words
 from safeshell.shell.fields import Arg
-from safeshell.shell.programs import emit_paths
+from safeshell.shell.programs import emit_paths, is_root_like
 from safeshell.shell.state import ShellState
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -79,9 +79,10 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     elif deletes:
         emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
     if deletes and _selects_everything(tokens) and max_depth is None:
-        # `find DIR -mindepth 1 -delete` empties DIR whatever it holds now.
+        # `find DIR -mindepth 1 -delete` empties DIR whatever it holds now; for
+        # the home or a top-level directory that is as bad as deleting it.
         located = [path for start in starts if start.resolved
-                   for path in [words.resolve_path(start.text, state.cwd)] if path is not None]
+                   for path in [words.resolve_path(start.text, state.cwd)] if path is not None and is_root_like(path, walker.ctx.home)]
         if located:
             walker.ctx.emit(K.DELETE, located, source=source, detail={"contents": True})
     for number, command in enumerate(commands):

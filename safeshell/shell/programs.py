@@ -132,12 +132,20 @@ def _through_planned_link(links: dict[str, str], arg: Arg, state: ShellState, *,
     return arg
 
 
-def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellState, *, source: str, detail: dict | None) -> None:
-    """Report ``rm -rf DIR/*`` as a delete of DIR itself: every entry of it goes.
+def is_root_like(directory: str, home: str | None) -> bool:
+    """Return whether ``directory`` is ``/``, a top-level directory or the home directory."""
+    if os.path.dirname(directory) == "/" or directory == "/":
+        return True
+    return home is not None and directory in (home, os.path.realpath(home))
 
-    Emptying the home directory or a system directory is as catastrophic as
-    removing it, whatever the glob matched when the command was checked.
-    The word must end in an unquoted ``/*`` or ``/.*`` (or be ``*``).
+
+def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellState, *, source: str, detail: dict | None) -> None:
+    """Report ``rm -rf DIR/*`` as a delete of DIR itself when DIR is the home directory, ``/`` or a top-level directory.
+
+    Emptying one of them is as catastrophic as removing it, whatever the
+    glob matched when the command was checked. Emptying any other directory
+    (``/dev/shm/*``, ``scratch/*``) is decided on the entries the glob
+    matches. The word must end in an unquoted ``/*`` or ``/.*`` (or be ``*``).
     """
     emptied: list[str] = []
     for arg in args:
@@ -150,7 +158,7 @@ def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellSta
             directory = paths.resolve_path(os.path.dirname(arg.text.rstrip("/")), state.cwd) if "/" in arg.text else state.cwd
         else:
             continue
-        if directory is not None and directory not in emptied:
+        if directory is not None and directory not in emptied and is_root_like(directory, walker.ctx.home):
             emptied.append(directory)
     if emptied:
         walker.ctx.emit(K.DELETE, emptied, source=source, detail={**(detail or {}), "contents": True})
