@@ -165,7 +165,8 @@ def run_argv(
                          source=source)
     _emit_output_options(walker, args, state, source=source)
     emit_existing_reads(walker, args, state, source=source)
-    _run_embedded_command(walker, args, state, source=source)
+    if program not in REMOTE_RUNNERS:
+        _run_embedded_command(walker, args, state, source=source)
     return None
 
 
@@ -177,6 +178,10 @@ def _runnable_programs() -> frozenset[str]:
 
 
 RUNNABLE_PROGRAMS = _runnable_programs()
+# Programs that run their command on another machine or in a container,
+# where paths name nothing of this file system.
+REMOTE_RUNNERS = frozenset({"kubectl", "oc", "docker-compose", "podman-compose", "vagrant", "gcloud", "az", "ansible", "pdsh",
+                            "clush", "mosh", "lxc", "incus", "multipass"})
 
 
 def _run_embedded_command(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
