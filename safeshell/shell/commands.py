@@ -188,7 +188,7 @@ def _run_embedded_command(walker: "Walker", args: list[Arg], state: ShellState, 
     """Analyze ``PROGRAM ARGS`` found among the arguments of a program without known semantics.
 
     Wrappers such as ``gosu USER rm -rf DIR``, ``tini -- CMD`` or
-    ``eatmydata CMD`` run the command they are given; an argument that
+    ``eatmydata CMD`` run the command they are given. So an argument that
     names a program which changes files, followed by its own arguments, is
     taken to be such a command.
     """

@@ -79,8 +79,8 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     elif deletes:
         emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
     if deletes and _selects_everything(tokens) and max_depth is None:
-        # `find DIR -mindepth 1 -delete` empties DIR whatever it holds now; for
-        # the home or a top-level directory that is as bad as deleting it.
+        # `find DIR -mindepth 1 -delete` empties DIR, whatever it contains now.
+        # For the home or a top-level directory that is as bad as deleting it.
         located = [path for start in starts if start.resolved
                    for path in [words.resolve_path(start.text, state.cwd)] if path is not None and is_root_like(path, walker.ctx.home)]
         if located:
@@ -170,7 +170,7 @@ SELECT_ALL = frozenset({"-mindepth", "-depth", "-xdev", "-mount", "-ignore_readd
 
 
 def _selects_everything(tokens: list[str | None]) -> bool:
-    """Whether the expression is only ``-delete`` with depth and traversal options."""
+    """Return whether the expression is only ``-delete`` with depth and traversal options."""
     for position, token in enumerate(tokens):
         if token in SELECT_ALL:
             continue
