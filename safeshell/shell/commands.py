@@ -136,6 +136,9 @@ def run_argv(
         if program == "uv" and operands and operands[0].text.endswith(".py"):
             operands = [Arg("python3", True, "python3"), *operands]  # `uv run script.py` runs it with Python
         return run_argv(walker, operands, state.copy(), stdin, source=source)
+    if program in semantics.PYTHON_LAUNCHERS or program.startswith(semantics.PYTHONS_PREFIX):
+        # A training or conversion script writes where its output option points (`train.py --output_dir DIR`).
+        _emit_output_options(walker, args, state, source=source)
     if program in semantics.PYTHON_LAUNCHERS:
         return shells.run_python_launcher(walker, program, args, state, stdin, source=source)
     if program in semantics.SHELLS:
@@ -160,7 +163,78 @@ def run_argv(
     ctx.unknown_program_ran = True
     emit_unknown_program(walker, program, [state.cwd, *_directory_options(args, state), *_output_directories(program, args, state)],
                          source=source)
+    _emit_output_options(walker, args, state, source=source)
+    emit_existing_reads(walker, args, state, source=source)
+    if program not in REMOTE_RUNNERS:
+        _run_embedded_command(walker, args, state, source=source)
     return None
+
+
+def _runnable_programs() -> frozenset[str]:
+    """Return the programs that change files or run code, which a wrapper the analysis does not know may run."""
+    changing = {name for name, spec in semantics.PROGRAMS.items() if spec.action != "read"}
+    return frozenset({*changing, *semantics.SHELLS, *semantics.WRAPPERS, "python", "python3", "perl", "node", "ruby",
+                      "trainctl", "safeshell"})
+
+
+RUNNABLE_PROGRAMS = _runnable_programs()
+# Programs that run their command on another machine or in a container,
+# where paths name nothing of this file system.
+REMOTE_RUNNERS = frozenset({"kubectl", "oc", "docker-compose", "podman-compose", "vagrant", "gcloud", "az", "ansible", "pdsh",
+                            "clush", "mosh", "lxc", "incus", "multipass"})
+
+
+def _run_embedded_command(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Analyze ``PROGRAM ARGS`` found among the arguments of a program without known semantics.
+
+    Wrappers such as ``gosu USER rm -rf DIR``, ``tini -- CMD`` or
+    ``eatmydata CMD`` run the command they are given. So an argument that
+    names a program which changes files, followed by its own arguments, is
+    taken to be such a command.
+    """
+    for index, arg in enumerate(args[:-1]):
+        if arg.resolved and os.path.basename(arg.text) in RUNNABLE_PROGRAMS:
+            run_argv(walker, args[index:], state.copy(), None, source=source)
+            return
+
+
+# Options by which programs of every kind name the file or directory they
+# write (`pandoc -o OUT`, `iconv -o OUT`, `tool --output-dir DIR`).
+OUTPUT_OPTIONS = frozenset({"-o", "-out", "--out", "--output", "--output-file", "--outfile", "--output-document", "--output-dir",
+                            "--output_dir", "--outdir", "--out-dir", "--save-dir", "--save_dir", "--save-path", "--save_path"})
+
+
+def _emit_output_options(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Report a write of each value of an output option of a program without known semantics."""
+    for index, arg in enumerate(args):
+        text = arg.text
+        value: Arg | None = None
+        if text in OUTPUT_OPTIONS and index + 1 < len(args):
+            value = args[index + 1]
+        elif text.startswith("--") and text.partition("=")[0] in OUTPUT_OPTIONS and "=" in text:
+            value = Arg(text.partition("=")[2], arg.resolved, arg.source)
+        if value is not None and value.text not in ("-", ""):
+            programs.emit_paths(walker, OperationKind.WRITE, [value], state, source=source, detail={"output_option": text})
+
+
+def emit_existing_reads(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
+    """Report a read of every file a program without known semantics is handed.
+
+    An argument is taken as a file when it exists or contains a ``/`` (and
+    is no URL). Such a program may read what it is given (``base64 KEY``);
+    only rules on reads (the approval key) match these.
+    """
+    for arg in args:
+        if not arg.resolved:
+            continue
+        text = arg.text.split("=", 1)[1] if arg.text.startswith("--") and "=" in arg.text else arg.text
+        if not text or text.startswith("-") or len(text) > 4096:
+            continue
+        path = words.resolve_path(text, state.cwd)
+        if path is not None and ("/" in text and "://" not in text or os.path.isfile(path)):
+            located = paths.follow_paths(text, state.cwd)
+            if located:
+                walker.ctx.emit(OperationKind.READ, located, source=source)
 
 
 def emit_unknown_program(walker: "Walker", program: str, directories: list[str | None], *, source: str) -> None:
@@ -189,6 +263,8 @@ OUTPUT_DIRECTORY_OPTIONS = {
     "pip3": frozenset({"-t", "--target", "--prefix", "--root", "--src"}),
     "cargo": frozenset({"--target-dir"}),
     "meson": frozenset({"setup"}),  # the subcommand `meson setup BUILDDIR`
+    "huggingface-cli": frozenset({"--local-dir", "--cache-dir"}),  # `download REPO --local-dir DIR`
+    "hf": frozenset({"--local-dir", "--cache-dir"}),
 }
 
 
@@ -322,9 +398,31 @@ def heredoc_text(walker: "Walker", redirect: Node, state: ShellState) -> Any:
                 cursor = child.end_byte
         pieces.append(raw[cursor - body.start_byte :].decode("utf-8", "surrogateescape"))
         text = "".join(pieces)
+        if "`" in text:
+            # The parser leaves `CMD` in a heredoc body as text; the shell runs it.
+            text = _heredoc_backticks(walker, text, state)
+            if text is None:
+                return PIPED_UNKNOWN
     if strip_tabs:
         text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
     return text
+
+
+def _heredoc_backticks(walker: "Walker", text: str, state: ShellState) -> str | None:
+    """Run each `CMD` of an unquoted heredoc body; return the body with their outputs, or None if one is unknown."""
+    from safeshell.shell import shells
+
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return None  # an unmatched backquote: bash reports an error
+    result = [parts[0]]
+    for index in range(1, len(parts), 2):
+        output = shells.analyze_code(walker, parts[index], state.copy(), source=parts[index], same_shell=False)
+        if output is None:
+            return None
+        result.append(output.rstrip("\n"))
+        result.append(parts[index + 1])
+    return "".join(result)
 
 
 def apply_redirects(walker: "Walker", redirects: list[Node], state: ShellState, *, source: str) -> None:
@@ -536,7 +634,11 @@ def _printf(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin"
 
 
 def _pwd(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
-    return None if state.cwd is None else state.cwd + "\n"
+    if state.cwd is None:
+        return None
+    if any(arg.text == "-P" for arg in args):
+        return os.path.realpath(state.cwd) + "\n"  # the physical directory, symlinks resolved
+    return state.cwd + "\n"
 
 
 def _exit(walker: "Walker", args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str:

@@ -207,9 +207,11 @@ def has_glob(chars: Chars) -> bool:
 
 def glob_pattern(chars: Chars) -> str:
     parts = []
-    for char, flag in chars:
+    for index, (char, flag) in enumerate(chars):
         if flag == QUOTED and char in GLOB_CHARS:
             parts.append(f"[{char}]")
+        elif char == "^" and flag != QUOTED and index > 0 and chars[index - 1] == ("[", flag) and parts[-1] == "[":
+            parts.append("!")  # bash reads [^...] as [!...]; Python's glob takes ^ literally
         else:
             parts.append(char)
     return "".join(parts)

@@ -15,8 +15,9 @@ import os
 
 from safeshell.operations import OperationKind as K
 from safeshell.records import MutableRecord
+from safeshell.shell import words
 from safeshell.shell.fields import Arg
-from safeshell.shell.programs import emit_paths
+from safeshell.shell.programs import emit_paths, is_root_like
 from safeshell.shell.state import ShellState
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -52,11 +53,14 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
     expression = args[index:]
     if not starts:
         starts = [Arg(".", True, ".")]
+    if any(arg.text == "-follow" for arg in expression):
+        follow = True  # the old spelling of -L
+        starts = [_followed(start, state) for start in starts]
 
     tokens, commands, deletes, writes = _split_actions(expression)
     min_depth, max_depth = _depth_limits(tokens)
     unresolved = any(not arg.resolved for arg in args)
-    matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth)
+    matches = None if unresolved else _walk(walker, starts, tokens, state, min_depth, max_depth, follow=follow)
 
     emit_paths(walker, K.WRITE, writes, state, source=source)
 
@@ -74,6 +78,13 @@ def run_find(walker: "Walker", args: list[Arg], state: ShellState, *, source: st
         walker.ctx.emit(K.DELETE, source=source, resolved=False, detail={"reason": "find -delete below a tree too large to walk"})
     elif deletes:
         emit_paths(walker, K.DELETE, targets_of(ACTION + "delete"), state, source=source)
+    if deletes and _selects_everything(tokens) and max_depth is None:
+        # `find DIR -mindepth 1 -delete` empties DIR, whatever it contains now.
+        # For the home or a top-level directory that is as bad as deleting it.
+        located = [path for start in starts if start.resolved
+                   for path in [words.resolve_path(start.text, state.cwd)] if path is not None and is_root_like(path, walker.ctx.home)]
+        if located:
+            walker.ctx.emit(K.DELETE, located, source=source, detail={"contents": True})
     for number, command in enumerate(commands):
         targets = targets_of(f"{ACTION}exec{number}")
         argv: list[Arg] = []
@@ -154,9 +165,29 @@ def _depth_limits(tokens: list[str | None]) -> tuple[int, int | None]:
     return min_depth, max_depth
 
 
-def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None) -> dict[str, list[str]] | None:
-    """Return, per action token, the paths it applies to; None when the walk cannot be done."""
+# Expression words that select no subset of the tree.
+SELECT_ALL = frozenset({"-mindepth", "-depth", "-xdev", "-mount", "-ignore_readdir_race", "-noleaf", ACTION + "delete"})
+
+
+def _selects_everything(tokens: list[str | None]) -> bool:
+    """Return whether the expression is only ``-delete`` with depth and traversal options."""
+    for position, token in enumerate(tokens):
+        if token in SELECT_ALL:
+            continue
+        if position > 0 and tokens[position - 1] == "-mindepth":
+            continue  # its value
+        return False
+    return True
+
+
+def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: ShellState, min_depth: int, max_depth: int | None,
+          *, follow: bool = False) -> dict[str, list[str]] | None:
+    """Return, per action token, the paths it applies to; None when the walk cannot be done.
+
+    With ``follow`` (``find -L``) symlinks to directories are descended, each real directory once.
+    """
     budget = walker.ctx.limits.max_find_entries
+    visited: set[str] = set()
     has_action = any(token is not None and token.startswith(ACTION) for token in tokens)
     matches: dict[str, list[str]] = {}
     for start in starts:
@@ -182,7 +213,12 @@ def _walk(walker: "Walker", starts: list[Arg], tokens: list[str | None], state: 
                     matches.setdefault(action, []).append(display)
             if outcome.pruned:
                 continue
-            if os.path.isdir(real) and not os.path.islink(real) and (max_depth is None or depth < max_depth):
+            if follow and os.path.isdir(real):
+                identity = os.path.realpath(real)
+                if identity in visited:
+                    continue
+                visited.add(identity)
+            if os.path.isdir(real) and (follow or not os.path.islink(real)) and (max_depth is None or depth < max_depth):
                 try:
                     names = sorted(os.listdir(real))
                 except OSError:
@@ -332,6 +368,25 @@ def _test(test: str, value: str | None, display: str, real: str) -> bool | None:
         if all(kind in checks for kind in kinds):
             return any(checks[kind]() for kind in kinds)
         return None
+    if test in ("-regex", "-iregex"):
+        return _regex_test(value, display, ignore_case=test == "-iregex")
     if test in ("-maxdepth", "-mindepth", "-regextype"):
         return True
     return None
+
+
+def _regex_test(pattern: str, display: str, *, ignore_case: bool) -> bool | None:
+    """find's default (emacs) regex against the whole path, where it reads like Python's; else None.
+
+    Grouping, alternation and intervals are written differently in the two
+    dialects, so a pattern with any of ``()|{}`` stays unknown.
+    NOTE: a -regextype option is not followed; such a pattern is read as emacs.
+    """
+    if any(char in pattern for char in "(){}|"):
+        return None
+    import re
+
+    try:
+        return re.fullmatch(pattern, display, re.IGNORECASE if ignore_case else 0) is not None
+    except re.error:
+        return None

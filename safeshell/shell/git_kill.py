@@ -110,6 +110,20 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
     rest = [_glob_base(_from_top(arg, root)) for arg in rest]
     parsed = parse_options(rest, frozenset({"-e", "--exclude", "-m", "--message", "-b", "-B", "--source", "-s", "--pathspec-from-file", "-c", "--conflict"}))
     pathspecs = parsed.operands
+    if subcommand in ("clone", "mv", "worktree"):
+        _git_paths(walker, subcommand, parsed, state, source=source)
+        return None
+    if subcommand == "lfs" and pathspecs and pathspecs[0].text in ("pull", "checkout") and root is not None:
+        # Replaces pointer files in the work tree with their content: the --include paths, else anywhere.
+        includes: list[Arg] = []
+        for option, value in parse_options(rest, frozenset({"-I", "--include", "-X", "--exclude"})).options:
+            if option in ("-I", "--include") and value is not None:
+                includes.extend(Arg(part, value.resolved, value.source) for part in value.text.split(",") if part)
+        if includes:
+            emit_paths(walker, K.WRITE, [_glob_base(arg) for arg in includes], state, source=source)
+        else:
+            walker.ctx.emit(K.WRITE, (root,), source=source, detail={"git": "lfs", "worktree": True})
+        return None
     tree_change = _worktree_change(subcommand, parsed, rest, state)
     if tree_change is None:
         return None
@@ -122,6 +136,8 @@ def git(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
             emit_paths(walker, K.DELETE, pathspecs or [base], state, source=source, detail={"untracked": True})
         elif subcommand == "rm":
             emit_paths(walker, K.DELETE, pathspecs, state, source=source)
+        elif subcommand == "checkout-index":
+            emit_paths(walker, K.WRITE, pathspecs, state, source=source)
         else:
             _emit_restored(walker, _restore_targets(subcommand, pathspecs, rest, state), state, root, source=source)
         return None
@@ -169,8 +185,9 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
             return None
         return "pathspecs"
     if subcommand == "checkout":
-        if parsed.has("-f", "--force") and not parsed.operands:
-            return "tree"  # `git checkout -f`: drops every local change
+        if parsed.has("-f", "--force") and not any(arg.text == "--" for arg in rest) and \
+                not any(_is_path(arg, state) for arg in parsed.operands):
+            return "tree"  # `git checkout -f [BRANCH]`: drops every local change
         return "pathspecs"
     if subcommand == "reset":
         return "tree" if parsed.has("--hard", "--keep", "--merge") else None
@@ -183,7 +200,42 @@ def _worktree_change(subcommand: str, parsed: Parsed, rest: list[Arg], state: Sh
         return "tree" if parsed.has("-f", "--force", "--discard-changes") else "merge"
     if subcommand in ("merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply"):
         return "merge"
+    if subcommand == "read-tree" and parsed.has("-u") and parsed.has("--reset"):
+        return "tree"  # `read-tree -u --reset`: the index and work tree become the tree, local changes gone
+    if subcommand == "checkout-index" and parsed.has("-f", "--force"):
+        return "tree" if parsed.has("-a", "--all") else "pathspecs"
     return None
+
+
+def _git_paths(walker: "Walker", subcommand: str, parsed: Parsed, state: ShellState, *, source: str) -> None:
+    """Emit what ``git clone URL [DIR]`` creates, ``git mv SRC... DST`` moves and ``git worktree add|remove PATH`` changes."""
+    operands = parsed.operands
+    if subcommand == "clone":
+        if not operands:
+            return
+        if len(operands) > 1:
+            target = operands[1]
+        else:
+            url = operands[0]
+            name = url.text.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            name = name[:-4] if name.endswith(".git") else name
+            target = Arg(name or ".", url.resolved, url.source)
+        emit_paths(walker, K.CREATE, [target], state, source=source)
+        return
+    if subcommand == "mv":
+        if parsed.has("-n", "--dry-run") or len(operands) < 2:
+            return
+        emit_paths(walker, K.MOVE, operands[:-1], state, source=source)
+        emit_paths(walker, K.CREATE, operands[-1:], state, source=source)
+        return
+    # worktree: `add PATH [BRANCH]` creates PATH; `remove PATH` deletes it.
+    if len(operands) < 2:
+        return
+    action = operands[0].text
+    if action == "add":
+        emit_paths(walker, K.CREATE, operands[1:2], state, source=source)
+    elif action in ("remove", "rm"):
+        emit_paths(walker, K.DELETE, operands[1:2], state, source=source)
 
 
 def _restore_targets(subcommand: str, pathspecs: list[Arg], rest: list[Arg], state: ShellState) -> list[Arg] | None:
@@ -231,7 +283,8 @@ DAEMON_PROCESS_NAMES = ("python", "python3", *(f"python3.{minor}" for minor in r
 # kill-training-daemon names), which the policy matches itself.
 DAEMON_OWN_NAMES = ("trainctl", "trainer.daemon", "trainer.cli.main", "trainer.job")
 # Command lines the daemon can have, for `pkill -f`.
-DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
+DAEMON_COMMAND_LINES = ("python3 -m trainer.daemon --workspace {cwd}", "python -m trainer.daemon --workspace {cwd}",
+                        "/usr/bin/python3 /usr/local/bin/trainctl daemon --workspace {cwd}")
 
 
 def _broad_pattern_reason(name: str, targets: list[str], *, match: str, exact: bool, selected: bool, cwd: str | None) -> str | None:
@@ -282,6 +335,8 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
     signal_given = False
     signal_known = True  # False once a word that may be the signal has no static value
     exact = False  # pkill -x, killall -e: the whole name must match
+    ignore_case = False  # pkill -i, killall -I
+    pid_file = False  # pkill -F FILE
     selected = False  # processes chosen by owner, group, parent, session or terminal
     targets: list[str] = []
     resolved = True
@@ -304,6 +359,10 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             break
         if text in ("-l", "-L", "--list", "--table"):
             return None
+        if text.startswith("--signal="):
+            signal = normalize_signal(text.partition("=")[2])
+            signal_given = True
+            continue
         if text in ("-s", "--signal") and name != "pkill" or (name == "pkill" and text == "--signal"):
             if index < len(args):
                 signal = normalize_signal(args[index].text)
@@ -318,6 +377,14 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             signal_known = args[index].resolved
             resolved = resolved and signal_known
             index += 1
+            continue
+        if text in ("-F", "--pidfile") and name == "pkill":
+            pid_file = True  # the pids come from a file read when the command runs
+            targets.append(f"pids in {args[index].text if index < len(args) else ''}")
+            index += 1
+            continue
+        if text in ("-I", "--ignore-case") and name == "killall" or text in ("-i", "--ignore-case") and name == "pkill":
+            ignore_case = True
             continue
         if text in value_options:
             selected = selected or text in SELECTION_OPTIONS
@@ -356,6 +423,12 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         walker.ctx.emit(K.KILL, source=source, resolved=False,
                         detail={"signal": signal, "targets": targets, "match": match, "reason": "a job of the shell is killed"})
         return None
+    if ignore_case:
+        targets = [target.lower() for target in targets]  # the daemon's names are lower case
+    if pid_file:
+        if signal_known and signal in GRACEFUL_SIGNALS:
+            return None
+        resolved = False
     if name != "kill" and resolved and signal not in GRACEFUL_SIGNALS:
         reason = _broad_pattern_reason(name, targets, match=match, exact=exact, selected=selected, cwd=state.cwd)
         if reason is not None:
@@ -382,6 +455,8 @@ def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
     """
     parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "--kill-value", "-H", "--host", "-M", "--machine",
                                             "-p", "--property", "-t", "--type", "--state"}))
+    if parsed.operands and parsed.operands[0].text in SYSTEMCTL_POWER:
+        return _power_off(walker, "systemctl " + parsed.operands[0].text, source=source)
     if not parsed.operands or parsed.operands[0].text != "kill":
         return None
     signals = parsed.values("-s", "--signal")
@@ -395,4 +470,48 @@ def systemctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, s
     return None
 
 
-HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl}
+# systemctl verbs that end every process on the machine.
+SYSTEMCTL_POWER = frozenset({"reboot", "poweroff", "halt", "kexec", "soft-reboot", "emergency", "rescue"})
+
+
+def _power_off(walker: "Walker", what: str, *, source: str) -> None:
+    """Emit an unresolved SIGKILL: a reboot, halt or kill of every process ends the training without a checkpoint."""
+    walker.ctx.emit(K.KILL, source=source, resolved=False,
+                    detail={"signal": "KILL", "targets": [], "match": "all",
+                            "reason": f"{what} ends every process, the training daemon included"})
+
+
+def power(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``reboot``, ``shutdown``, ``poweroff``, ``halt``, ``killall5``, ``init 0``: every process ends."""
+    texts = [arg.text for arg in args]
+    if any(text in ("--help", "--version") for text in texts):
+        return None
+    if name == "shutdown" and any(text in ("-c", "-k", "--show") for text in texts):
+        return None  # cancels a pending shutdown, or only warns users
+    if name in ("init", "telinit") and not any(text in ("0", "6") for text in texts):
+        return None  # other runlevels keep user processes
+    if name == "killall5" and not any(text.lstrip("-").upper() in ("9", "KILL", "SIGKILL", "3", "QUIT", "6", "ABRT") for text in texts):
+        return None  # SIGTERM by default: the daemon checkpoints
+    _power_off(walker, name, source=source)
+    return None
+
+
+def loginctl(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
+    """``loginctl terminate-user|kill-user|terminate-session|kill-session``: every process of a user or session ends."""
+    parsed = parse_options(args, frozenset({"-s", "--signal", "--kill-whom", "-H", "--host", "-M", "--machine", "-p", "--property"}))
+    if not parsed.operands:
+        return None
+    action = parsed.operands[0].text
+    if action in ("terminate-user", "terminate-session"):
+        _power_off(walker, f"loginctl {action}", source=source)
+    elif action in ("kill-user", "kill-session"):
+        signals = parsed.values("-s", "--signal")
+        signal = normalize_signal(signals[-1].text) if signals else "TERM"
+        if not signals or signals[-1].resolved and signal in GRACEFUL_SIGNALS:
+            return None
+        _power_off(walker, f"loginctl {action} -s {signal}", source=source)
+    return None
+
+
+HANDLERS = {"git": git, "kill": kill, "pkill": kill, "killall": kill, "systemctl": systemctl, "loginctl": loginctl,
+            **{program: power for program in ("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit")}}

@@ -48,6 +48,8 @@ def rsync(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
         return None
     destination, sources = parsed.operands[-1], parsed.operands[:-1]
     emit_paths(walker, K.READ, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
+    if parsed.has("-n", "--dry-run") and not parsed.values("--dry-run"):
+        return None  # -n lists what would change and changes nothing
     if parsed.has("--remove-source-files"):
         emit_paths(walker, K.DELETE, [arg for arg in sources if not _is_remote(arg.text)], state, source=source)
     if _is_remote(destination.text):
@@ -89,8 +91,19 @@ def tar(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: 
         args = expanded + rest
     value_options = _opts("-f", "--file", "-C", "--directory", "-b", "--blocking-factor", "-T", "--files-from", "-X",
                           "--exclude-from", "--exclude", "-N", "--newer", "-g", "--listed-incremental", "-K", "--starting-file",
-                          "--transform", "--xform", "--owner", "--group", "--mode", "--use-compress-program", "-I", "--strip-components")
+                          "--transform", "--xform", "--owner", "--group", "--mode", "--use-compress-program", "-I", "--strip-components",
+                          "--to-command")
     parsed = parse_options(args, value_options)
+    if parsed.has("-x", "--extract", "--get") and parsed.has("-O", "--to-stdout"):
+        emit_paths(walker, K.READ, parsed.values("-f", "--file"), state, source=source)
+        return None  # members go to standard output
+    for command in parsed.values("--to-command"):
+        # Each member is piped into this shell command instead of being written.
+        from safeshell.shell.commands import run_argv
+
+        emit_paths(walker, K.READ, parsed.values("-f", "--file"), state, source=source)
+        run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), command], state.copy(), None, source=source)
+        return None
     archives = parsed.values("-f", "--file")
     directory = parsed.values("-C", "--directory")
     extract = parsed.has("-x", "--extract", "--get")
@@ -458,10 +471,10 @@ def find(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
 def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     from safeshell.shell.commands import run_argv
 
-    parsed = parse_options(args, _opts("-I", "-i", "-n", "-P", "-d", "-a", "-L", "-l", "-s", "-E", "-e", "--delimiter",
-                                       "--arg-file", "--max-args", "--max-procs", "--replace", "--max-lines", "--eof"), stop_at_operand=True)
+    args = _xargs_optional_values(args)
+    parsed = parse_options(args, XARGS_VALUE_OPTIONS, stop_at_operand=True)
     command = parsed.operands or [Arg("echo", True, "echo")]
-    replace = parsed.values("-I", "-i", "--replace")
+    replace = parsed.values("-I", "--replace")
     files = parsed.values("-a", "--arg-file")
     items: list[Arg] | None
     if files:
@@ -482,16 +495,50 @@ def xargs(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin
     if items is None:
         items = [Arg("<xargs input>", False, "<xargs input>")]
     if replace:
+        # -I runs the command once per input line, with the line in place of the marker.
         marker = replace[-1].text or "{}"
-        argv = []
-        for part in command:
-            if marker in part.text:
-                for item in items:
-                    argv.append(Arg(part.text.replace(marker, item.text), part.resolved and item.resolved, part.source))
-            else:
-                argv.append(part)
-        return run_argv(walker, argv, state.copy(), None, source=source)
+        limit = walker.ctx.limits.max_loop_values
+        if len(items) > limit:
+            items = [*items[:limit], Arg("<xargs input>", False, "<xargs input>")]
+        outputs: list[str | None] = []
+        for item in items:
+            argv = [Arg(part.text.replace(marker, item.text), part.resolved and item.resolved, part.source)
+                    if marker in part.text else part for part in command]
+            outputs.append(run_argv(walker, argv, state.copy(), None, source=source))
+        return None if any(output is None for output in outputs) else "".join(outputs)  # type: ignore[arg-type]
     return run_argv(walker, [*command, *items], state.copy(), None, source=source)
+
+
+# xargs options that take the next word as their value.
+XARGS_VALUE_OPTIONS = _opts("-I", "-n", "-P", "-d", "-a", "-L", "-s", "-E", "--delimiter", "--arg-file", "--max-args",
+                            "--max-procs", "--max-lines", "--eof")
+
+
+def _xargs_optional_values(args: list[Arg]) -> list[Arg]:
+    """Rewrite xargs's options whose value is optional and attached (-i[R], -e[EOF], -l[N], --replace[=R]).
+
+    Alone, -i and --replace mean ``-I {}``; -e and -l change nothing the analysis needs.
+    """
+    result: list[Arg] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        text = arg.text
+        if not arg.resolved or not text.startswith("-") or text in ("-", "--"):
+            result.extend(args[index:])
+            break
+        index += 1
+        if text in XARGS_VALUE_OPTIONS:
+            result.extend(args[index - 1 : index + 1])
+            index += 1
+        elif text == "--replace" or text.startswith("-i"):
+            marker = "{}" if text == "--replace" else text[2:] or "{}"
+            result.extend([Arg("-I", True, text), Arg(marker, True, text)])
+        elif text.startswith(("-e", "-l")):
+            continue
+        else:
+            result.append(arg)
+    return result
 
 
 def parallel(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
@@ -546,13 +593,14 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _register_late() -> None:
-    from safeshell.shell import archive_tools, disks, editors, git_kill, remote
+    from safeshell.shell import archive_tools, disks, editors, git_kill, remote, transfer
 
     HANDLERS.update(git_kill.HANDLERS)
     HANDLERS.update(disks.HANDLERS)
     HANDLERS.update(archive_tools.HANDLERS)
     HANDLERS.update(editors.HANDLERS)
     HANDLERS.update(remote.HANDLERS)
+    HANDLERS.update(transfer.HANDLERS)
     HANDLERS.update({"bsdtar": tar, "gtar": tar})
 
 

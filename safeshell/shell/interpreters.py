@@ -235,6 +235,8 @@ def emit_effect(walker: "Walker", effect: Effect, state: ShellState, *, source: 
         return
     detail = {"call": effect.call} if effect.call else {}
     if effect.path is None:
+        if effect.kind is OperationKind.READ:
+            return  # an unknown read is not reported, as for `cat "$X"`
         ctx.emit(effect.kind, source=source, resolved=False, detail=detail)
         return
     targets = [effect.path]

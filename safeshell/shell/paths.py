@@ -40,7 +40,27 @@ def follow_paths(text: str, cwd: str | None) -> list[str] | None:
         # /dev/stdout leads through /proc/self/fd to the guard's own output,
         # which is unrelated to where the command's output goes.
         return [path]
-    return _unique([path, os.path.realpath(path)])
+    return _unique([path, os.path.realpath(path), *_physical(text, cwd, entry=False)])
+
+
+def _physical(text: str, cwd: str | None, *, entry: bool) -> list[str]:
+    """Return where the kernel resolves a path with ``..`` after a symlink (``link/../x``).
+
+    Lexical normalization drops ``link/..``, but the kernel follows the link
+    first, so ``scratch/link_to_model/../current_model`` is the workspace's
+    ``current_model``. ``entry`` keeps the last component itself unresolved
+    (a delete removes a link, not its target).
+    """
+    if ".." not in text.split("/"):
+        return []
+    raw = text if os.path.isabs(text) else os.path.join(cwd or "/", text)
+    raw = raw.rstrip("/") or "/"
+    if entry:
+        name = os.path.basename(raw)
+        if name in ("", ".", ".."):
+            return [os.path.realpath(raw)]
+        return [os.path.join(os.path.realpath(os.path.dirname(raw)), name)]
+    return [os.path.realpath(raw)]
 
 
 def delete_paths(text: str, cwd: str | None) -> list[str] | None:
@@ -53,7 +73,7 @@ def delete_paths(text: str, cwd: str | None) -> list[str] | None:
     through_link = text.endswith("/") or text.endswith("/.")
     parent = os.path.realpath(os.path.dirname(path))
     entry = os.path.join(parent, os.path.basename(path))
-    result = [path, entry]
+    result = [path, entry, *_physical(text, cwd, entry=not through_link)]
     if through_link or os.path.basename(text.rstrip("/")) in (".", ".."):
         result.append(os.path.realpath(path))
     return _unique(result)

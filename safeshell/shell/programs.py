@@ -97,6 +97,8 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
                 continue  # NOTE: an unresolved read is not reported, so `cat "$X"` stays allowed
             ctx.emit(kind, source=source, resolved=False, detail={**(detail or {}), "operand": arg.source})
             continue
+        if ctx.planned_links:
+            arg = _through_planned_link(ctx.planned_links, arg, state, follow_last=kind is not K.DELETE)
         if kind is K.DELETE:
             found = paths.delete_paths(arg.text, state.cwd)
         else:
@@ -107,6 +109,59 @@ def emit_paths(walker: "Walker", kind: K, args: list[Arg], state: ShellState, *,
             located.extend(found)
     if located:
         ctx.emit(kind, located, source=source, detail=detail)
+    if kind is K.DELETE:
+        _emit_emptied_directories(walker, args, state, source=source, detail=detail)
+
+
+def _through_planned_link(links: dict[str, str], arg: Arg, state: ShellState, *, follow_last: bool) -> Arg:
+    """Return ``arg`` with a symlink an earlier command of this analysis creates replaced by its target.
+
+    The link does not exist yet, so the file system cannot resolve it. A
+    path below the link leads to the target, and so does the link itself
+    when it is written through or named with a trailing ``/``. A delete of
+    the link itself removes only the link.
+    """
+    path = paths.resolve_path(arg.text, state.cwd)
+    if path is None:
+        return arg
+    for link, target in links.items():
+        if path.startswith(link + "/"):
+            return Arg(target + path[len(link):], True, arg.source)
+        if path == link and (follow_last or arg.text.endswith("/")):
+            return Arg(target + ("/" if arg.text.endswith("/") else ""), True, arg.source)
+    return arg
+
+
+def is_root_like(directory: str, home: str | None) -> bool:
+    """Return whether ``directory`` is ``/``, a top-level directory or the home directory."""
+    if os.path.dirname(directory) == "/" or directory == "/":
+        return True
+    return home is not None and directory in (home, os.path.realpath(home))
+
+
+def _emit_emptied_directories(walker: "Walker", args: list[Arg], state: ShellState, *, source: str, detail: dict | None) -> None:
+    """Report ``rm -rf DIR/*`` as a delete of DIR itself when DIR is the home directory, ``/`` or a top-level directory.
+
+    Emptying one of them is as catastrophic as removing it, whatever the
+    glob matched when the command was checked. Emptying any other directory
+    (``/dev/shm/*``, ``scratch/*``) is decided on the entries the glob
+    matches. The word must end in an unquoted ``/*`` or ``/.*`` (or be ``*``).
+    """
+    emptied: list[str] = []
+    for arg in args:
+        if not arg.resolved:
+            continue
+        word = arg.source
+        if word in ("*", ".*"):
+            directory = state.cwd
+        elif word.endswith(("/*", "/.*")):
+            directory = paths.resolve_path(os.path.dirname(arg.text.rstrip("/")), state.cwd) if "/" in arg.text else state.cwd
+        else:
+            continue
+        if directory is not None and directory not in emptied and is_root_like(directory, walker.ctx.home):
+            emptied.append(directory)
+    if emptied:
+        walker.ctx.emit(K.DELETE, emptied, source=source, detail={**(detail or {}), "contents": True})
 
 
 def apply(walker: "Walker", name: str, spec: Program, args: list[Arg], state: ShellState, stdin: "Stdin", *, source: str) -> str | None:
@@ -225,6 +280,9 @@ def _transfer(walker: "Walker", action: str, parsed: Parsed, state: ShellState, 
                 ctx.emit(K.MOVE, source=source, resolved=False, detail={"operand": item.text})
             else:
                 ctx.emit(K.MOVE, moved, source=source, detail={"destination": written[0]})
+        if action == "link" and parsed.has("-s", "--symbolic"):
+            target = item.text if os.path.isabs(item.text) else os.path.join(os.path.dirname(written[0]), item.text)
+            ctx.planned_links[written[0]] = os.path.normpath(target)
         if action == "link" and not parsed.has("-f", "--force") and not os.path.lexists(written[0]):
             ctx.emit(K.CREATE, written[:1], source=source)
             continue
@@ -269,12 +327,23 @@ def unwrap(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdi
     if name == "script":
         # `script [-c CMD] [FILE]`: FILE is the typescript it writes.
         emit_paths(walker, K.WRITE, parsed.operands[:1], state, source=source)
-    if name in ("flock", "su", "script"):
-        code = [args[index + 1] for index, arg in enumerate(args[:-1])
+    if name == "sg" and len(parsed.operands) > 1 and not any(arg.text == "-c" for arg in args):
+        code_words = parsed.operands[1:]
+        code_arg = Arg(" ".join(arg.text for arg in code_words), all(arg.resolved for arg in code_words), source)
+        return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code_arg], state, stdin, source=source)
+    if name == "flock":
+        # flock LOCKFILE -c CODE; a -c after the command belongs to the command (`flock L python3 -c CODE`).
+        command_words = parsed.operands
+        if len(command_words) > 2 and command_words[1].text in ("-c", "--command"):
+            return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), command_words[2]], state, stdin, source=source)
+    if name in ("su", "script", "sg") or name == "runuser" and not parsed.has("-u", "--user"):
+        # -c after `--` belongs to the command; `runuser -u USER CMD` runs CMD itself.
+        end = next((index for index, arg in enumerate(args) if arg.text == "--"), len(args))
+        code = [args[index + 1] for index, arg in enumerate(args[: min(end, len(args) - 1)])
                 if arg.text in ("-c", "--command") or name == "script" and _bundle_ends_with_c(arg.text)]
         if code:
             return run_argv(walker, [Arg("sh", True, "sh"), Arg("-c", True, "-c"), code[-1]], state, stdin, source=source)
-        if name in ("su", "script"):
+        if name in ("su", "script", "sg"):
             return ""  # an interactive shell: nothing in the command runs
     command = parsed.operands[wrapper.leading_operands :]
     if name == "flock" and not command:

@@ -21,12 +21,23 @@ FIRST_ARGUMENT_CALLS: dict[str, K] = {
     "rmtree": K.DELETE, "remove": K.DELETE, "unlink": K.DELETE, "rmdir": K.DELETE, "removedirs": K.DELETE,
     "truncate": K.TRUNCATE, "chmod": K.CHMOD, "chown": K.CHMOD, "lchown": K.CHMOD, "lchmod": K.CHMOD,
     "makedirs": K.CREATE, "mkdir": K.CREATE, "mknod": K.CREATE, "mkfifo": K.CREATE,
+    "utime": K.WRITE, "chflags": K.CHMOD, "setxattr": K.CHMOD, "removexattr": K.CHMOD,
 }
+# Functions that, passed as a value (``map(os.remove, files)``), delete or
+# change whatever they are later called with.
+CALLBACK_KINDS: dict[str, K] = {name: kind for name, kind in FIRST_ARGUMENT_CALLS.items() if kind is not K.CREATE}
+# Modules whose ``open`` opens a file by name, as the builtin does.
+OPEN_MODULES = frozenset({"io", "codecs", "builtins", "gzip", "bz2", "lzma"})
+# Downloads into a directory given by a keyword (huggingface_hub).
+DOWNLOAD_CALLS = frozenset({"snapshot_download", "hf_hub_download"})
+# Signals after which the training daemon keeps no checkpoint.
+HARD_SIGNALS = frozenset({"SIGKILL", "SIGQUIT", "SIGABRT", "9", "3", "6"})
 # Calls with (source, destination): the source moves, the destination is written.
 MOVE_CALLS = frozenset({"rename", "replace", "renames", "move"})
 COPY_CALLS = frozenset({"copy", "copy2", "copyfile", "copytree", "copymode", "copystat", "symlink", "link", "copyfileobj"})
 # Methods of a Path object (receiver is the path).
 PATH_METHODS: dict[str, K] = {
+    "read_text": K.READ, "read_bytes": K.READ,
     "unlink": K.DELETE, "rmdir": K.DELETE, "write_text": K.TRUNCATE, "write_bytes": K.TRUNCATE, "touch": K.WRITE,
     "chmod": K.CHMOD, "lchmod": K.CHMOD, "mkdir": K.CREATE, "symlink_to": K.CREATE, "hardlink_to": K.CREATE,
 }
@@ -39,7 +50,7 @@ PATH_MOVE_METHODS = frozenset({"rename", "replace"})
 UNAMBIGUOUS_METHODS = frozenset({"unlink", "rmdir", "write_text", "write_bytes", "rmtree"})
 PATH_MODULES = frozenset({"os", "shutil", "pathlib", "posix", "Path", "PurePath", "PosixPath"})
 SHELL_CALLS = frozenset({"system", "popen", "getoutput", "getstatusoutput"})
-SUBPROCESS_CALLS = frozenset({"run", "call", "check_call", "check_output", "Popen", "spawnl", "spawnlp", "spawnv", "spawnvp", "execv", "execvp", "execl", "execlp", "execve", "execvpe"})
+SUBPROCESS_CALLS = frozenset({"run", "call", "check_call", "check_output", "Popen", "spawn", "spawnl", "spawnlp", "spawnv", "spawnvp", "execv", "execvp", "execl", "execlp", "execve", "execvpe"})
 DYNAMIC_CALLS = frozenset({"exec", "eval", "compile", "__import__"})
 
 
@@ -113,10 +124,19 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node, ast.Subscript) and _is_environ(node.value):
             key = self._literal(node.slice)
             return HOME if key == "HOME" else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return self._percent_format(node)
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
             if name == "home" and not node.args:
                 return HOME  # Path.home()
+            if name in ("getcwd", "cwd") and not node.args:
+                return "."  # os.getcwd(), Path.cwd(): relative paths lose their anchor with os.chdir() as well
+            if name in ("strip", "rstrip", "lstrip") and not node.args and isinstance(node.func, ast.Attribute):
+                value = self._literal(node.func.value)
+                return None if value is None else getattr(value, name)()
+            if name == "format" and isinstance(node.func, ast.Attribute) and not node.keywords:
+                return self._str_format(node)
             if name in ("getenv", "get") and node.args and self._literal(node.args[0]) == "HOME" and (
                     name == "getenv" or isinstance(node.func, ast.Attribute) and _is_environ(node.func.value)):
                 return HOME  # os.getenv("HOME"), os.environ.get("HOME")
@@ -143,6 +163,30 @@ class _Scanner(ast.NodeVisitor):
                 return "/".join(part.rstrip("/") for part in parts if part is not None)
         return None
 
+    def _percent_format(self, node: ast.BinOp) -> str | None:
+        """Return ``'%s/x' % VALUE`` (or a tuple of values) when every part is a literal."""
+        template = self._literal(node.left)
+        items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        values = [self._literal(item) for item in items]
+        if template is None or any(value is None for value in values):
+            return None
+        try:
+            return template % tuple(values)
+        except (TypeError, ValueError):
+            return None
+
+    def _str_format(self, node: ast.Call) -> str | None:
+        """Return ``'{}/x'.format(VALUE)`` when the template and every argument are literals."""
+        assert isinstance(node.func, ast.Attribute)
+        template = self._literal(node.func.value)
+        values = [self._literal(argument) for argument in node.args]
+        if template is None or any(value is None for value in values):
+            return None
+        try:
+            return template.format(*values)
+        except (IndexError, KeyError, ValueError):
+            return None
+
     def _is_path_object(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Call):
             name = _call_name(node.func)
@@ -167,7 +211,17 @@ class _Scanner(ast.NodeVisitor):
         if _call_name(node.func) in ("chdir", "fchdir"):
             self.changes_directory = True
         self._classify(node)
+        for argument in (*node.args, *(keyword.value for keyword in node.keywords)):
+            self._callback(argument)
         self.generic_visit(node)
+
+    def _callback(self, node: ast.AST) -> None:
+        """``map(os.remove, files)``, ``rmtree(onerror=...)``: a destructive function passed as a value."""
+        if isinstance(node, ast.Attribute) and node.attr in CALLBACK_KINDS and self._receiver_is_path_module(node):
+            self.effects.append(Effect(CALLBACK_KINDS[node.attr], call=node.attr))
+        elif isinstance(node, ast.Name) and self.aliases.get(node.id, "") in CALLBACK_KINDS and \
+                self.imported.get(node.id) in PATH_MODULES:
+            self.effects.append(Effect(CALLBACK_KINDS[self.aliases[node.id]], call=node.id))
 
     def _classify(self, node: ast.Call) -> None:
         name = _call_name(node.func)
@@ -182,11 +236,14 @@ class _Scanner(ast.NodeVisitor):
         if name == "open" and isinstance(node.func, ast.Name | ast.Attribute):
             self._open(node, name)
             return
+        if self._special(node, name):
+            return
         if name in SHELL_CALLS and module_call:
             command = self._literal(node.args[0]) if node.args else None
             self.effects.append(Effect(K.EXEC_DYNAMIC, call=name) if command is None else Effect(K.EXEC_DYNAMIC, shell=command, call=name))
             return
-        if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os") or _base_name(node.func) in ("subprocess", "os")):
+        if name in SUBPROCESS_CALLS and (module_call or self.imported.get(_base_name(node.func) or "") in ("subprocess", "os", "pty")
+                                         or _base_name(node.func) in ("subprocess", "os", "pty")):
             self._subprocess(node, name)
             return
         if name in SAVE_CALLS or (name == "save" and isinstance(node.func, ast.Attribute)):
@@ -218,6 +275,57 @@ class _Scanner(ast.NodeVisitor):
             destination = self._literal(node.args[1]) if len(node.args) > 1 else self._keyword_literal(node, ("dst",))
             self.effects.append(Effect(K.WRITE, path=destination, call=name))
 
+    def _special(self, node: ast.Call, name: str) -> bool:
+        """Calls of particular modules: runpy, tarfile/zipfile extraction, sqlite3, downloads, signals."""
+        base = _base_name(node.func)
+        module = self.imported.get(base or "", base)
+        if name in ("run_path",) and module == "runpy":
+            script = self._literal(node.args[0]) if node.args else self._keyword_literal(node, ("path_name",))
+            self.effects.append(Effect(K.EXEC_DYNAMIC, call=name) if script is None else
+                                Effect(K.EXEC_DYNAMIC, argv=("python3", script), call=name))
+            return True
+        if name in ("extractall", "extract") and isinstance(node.func, ast.Attribute):
+            position = 0 if name == "extractall" else 1
+            target = node.args[position] if len(node.args) > position else next(
+                (keyword.value for keyword in node.keywords if keyword.arg == "path"), None)
+            self.effects.append(Effect(K.WRITE, path="." if target is None else self._literal(target), call=name))
+            return True
+        if name in ("input", "FileInput") and module == "fileinput":
+            if any(keyword.arg == "inplace" and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value)
+                   for keyword in node.keywords):
+                files = node.args[0] if node.args else next((keyword.value for keyword in node.keywords if keyword.arg == "files"), None)
+                elements = list(files.elts) if isinstance(files, ast.List | ast.Tuple) else [files]
+                for element in elements:
+                    self.effects.append(Effect(K.TRUNCATE, path=self._literal(element), call=name))
+            return True
+        if name == "connect" and module == "sqlite3":
+            database = self._literal(node.args[0]) if node.args else self._keyword_literal(node, ("database",))
+            if database != ":memory:":
+                self.effects.append(Effect(K.WRITE, path=database, call=name))
+            return True
+        if name in DOWNLOAD_CALLS:
+            for keyword in node.keywords:
+                if keyword.arg in ("local_dir", "cache_dir"):
+                    self.effects.append(Effect(K.WRITE, path=self._literal(keyword.value), call=name))
+            return True
+        if name in ("kill", "killpg") and module in ("os", "posix") and len(node.args) == 2:
+            signal = node.args[1]
+            text: str | None = None
+            if isinstance(signal, ast.Constant):
+                text = str(signal.value)
+            elif isinstance(signal, ast.Attribute):
+                text = signal.attr  # signal.SIGKILL
+            elif isinstance(signal, ast.Name):
+                text = signal.id  # from signal import SIGKILL
+            pid_known = isinstance(node.args[0], ast.Constant)
+            if (text is None or text in HARD_SIGNALS) and not (pid_known and name == "kill"):
+                self.effects.append(Effect(K.KILL, call=name))
+            return True
+        if name == "kill" and isinstance(node.func, ast.Attribute) and "psutil" in self.imported.values():
+            self.effects.append(Effect(K.KILL, call="psutil kill"))
+            return True
+        return False
+
     def _keyword_literal(self, node: ast.Call, names: tuple[str, ...]) -> str | None:
         for keyword in node.keywords:
             if keyword.arg in names:
@@ -234,7 +342,8 @@ class _Scanner(ast.NodeVisitor):
         return isinstance(func, ast.Attribute) and self._is_path_object(func.value)
 
     def _open(self, node: ast.Call, name: str) -> None:
-        if isinstance(node.func, ast.Attribute) and not self._receiver_is_path_module(node.func):
+        if isinstance(node.func, ast.Attribute) and not self._receiver_is_path_module(node.func) and \
+                self.imported.get(_base_name(node.func) or "") not in OPEN_MODULES:
             receiver = self._receiver_literal(node.func)
             if receiver is None and not self._receiver_known_path(node.func):
                 return
@@ -247,6 +356,10 @@ class _Scanner(ast.NodeVisitor):
             if keyword.arg == "mode":
                 mode_node = keyword.value
         mode = "r" if mode_node is None else self._literal(mode_node)
+        if mode is not None and not any(flag in mode for flag in "wax+"):
+            if target is not None:
+                self.effects.append(Effect(K.READ, path=target, call=name))
+            return
         if mode is None:
             self.effects.append(Effect(K.WRITE, path=target, call=name))
         elif "w" in mode:
@@ -289,7 +402,7 @@ class _Scanner(ast.NodeVisitor):
         self.effects.append(Effect(K.EXEC_DYNAMIC, argv=(program, *(part for part in parts[1:] if part is not None)), call=name))
 
     def _subprocess(self, node: ast.Call, name: str) -> None:
-        if name.startswith(("exec", "spawn")):
+        if name.startswith(("exec", "spawn")) and name != "spawn":  # pty.spawn(argv) takes an argv like run()
             self._os_exec(node, name)
             return
         if not node.args:

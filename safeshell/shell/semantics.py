@@ -97,6 +97,12 @@ PROGRAMS: dict[str, Program] = {
     "split": Program("operands", K.WRITE, _opts("-b", "-l", "-n", "-C", "-a", "-t", "--bytes", "--lines", "--number", "--line-bytes",
                                                "--suffix-length", "--additional-suffix", "--separator", "--filter"), skip=1),
     "mkfifo": Program("operands", K.CREATE, _opts("-m", "--mode", "--context")),
+    # fallocate changes the size or punches holes; csplit writes PREFIXnn.
+    "fallocate": Program("operands", K.WRITE, _opts("-o", "-l", "--offset", "--length")),
+    "csplit": Program("read", K.READ, _opts("-f", "-b", "-n", "--prefix", "--suffix-format", "--digits"),
+                      write_options=_opts("-f", "--prefix")),
+    # Extended attributes are metadata, like modes.
+    "setfattr": Program("operands", K.CHMOD, _opts("-n", "-v", "-x", "--name", "--value", "--remove", "--restore")),
     # Line-ending converters rewrite their files in place.
     "dos2unix": Program("operands", K.WRITE), "unix2dos": Program("operands", K.WRITE),
     "mac2unix": Program("operands", K.WRITE), "unix2mac": Program("operands", K.WRITE),
@@ -118,10 +124,12 @@ PROGRAMS: dict[str, Program] = {
     "chgrp": Program("operands", K.CHMOD, _opts("--reference"), skip=1, skip_cancel_options=_opts("--reference")),
     "chattr": Program("operands", K.CHMOD, _opts("-v", "-p"), skip=1),
     "setfacl": Program("operands", K.CHMOD, _opts("-m", "-M", "-x", "-X", "--modify", "--remove", "--set", "--set-file")),
-    "cp": Program("copy", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup", "--reflink", "--sparse", "--preserve", "--no-preserve", "--context")),
-    "install": Program("copy", None, _opts("-t", "-S", "-m", "-o", "-g", "--target-directory", "--suffix", "--mode", "--owner", "--group", "--backup", "--strip-program", "--context")),
-    "mv": Program("move", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup", "--context")),
-    "ln": Program("link", None, _opts("-t", "-S", "--target-directory", "--suffix", "--backup")),
+    # --backup, --preserve, --reflink and --context take a value only after
+    # "=" (getopt's optional arguments): the next word is an operand.
+    "cp": Program("copy", None, _opts("-t", "-S", "--target-directory", "--suffix", "--sparse", "--no-preserve")),
+    "install": Program("copy", None, _opts("-t", "-S", "-m", "-o", "-g", "--target-directory", "--suffix", "--mode", "--owner", "--group", "--strip-program")),
+    "mv": Program("move", None, _opts("-t", "-S", "--target-directory", "--suffix")),
+    "ln": Program("link", None, _opts("-t", "-S", "--target-directory", "--suffix")),
     "rsync": Program("custom"),
     "dd": Program("custom"),
     "tar": Program("custom"),
@@ -137,11 +145,7 @@ PROGRAMS: dict[str, Program] = {
     "watch": Program("custom"),
     "git": Program("custom"),
     "kill": Program("custom"), "pkill": Program("custom"), "killall": Program("custom"),
-    "curl": Program("operands", None, _opts("-o", "--output", "-d", "--data", "-H", "--header", "-X", "--request", "-u", "--user",
-                                         "-F", "--form", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar",
-                                         "-T", "--upload-file", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-x", "--proxy",
-                                         "-r", "--range", "-K", "--config", "--retry", "-E", "--cert", "--cacert", "--key"),
-                    write_options=_opts("-o", "--output", "-c", "--cookie-jar"), read_options=_opts("-T", "--upload-file")),
+    "curl": Program("custom"),  # CURL, after its @FILE form and data values (safeshell.shell.transfer)
     "wget": Program("operands", None, _opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P",
                                          "--directory-prefix", "-t", "--tries", "-T", "--timeout", "-U", "--user-agent", "--header"),
                     write_options=_opts("-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P", "--directory-prefix")),
@@ -169,6 +173,15 @@ PROGRAMS: dict[str, Program] = {
 }
 
 
+# curl's options; its handler first reports the files named by @FILE values.
+CURL = Program("operands", None, _opts("-o", "--output", "-d", "--data", "--data-binary", "--data-urlencode", "--data-raw", "--json",
+                                      "-H", "--header", "-X", "--request", "-u", "--user", "-F", "--form", "-A", "--user-agent",
+                                      "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-T", "--upload-file", "-m",
+                                      "--max-time", "--connect-timeout", "-w", "--write-out", "-x", "--proxy", "-r", "--range",
+                                      "-K", "--config", "--retry", "-E", "--cert", "--cacert", "--key"),
+               write_options=_opts("-o", "--output", "-c", "--cookie-jar"), read_options=_opts("-T", "--upload-file"))
+
+
 def _register_custom(*names: str) -> None:
     for name in names:
         PROGRAMS[name] = Program("custom")
@@ -179,6 +192,13 @@ _register_custom("mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs", "
                  "fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "pvcreate", "cryptsetup", "nvme", "mdadm", "systemctl",
                  *("mkfs." + kind for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs", "exfat",
                                                "f2fs", "minix", "bfs", "cramfs", "jfs", "reiserfs", "hfsplus", "udf", "nilfs2", "erofs")))
+
+# Remote copy tools, containers, cron and file tools (safeshell.shell.transfer).
+_register_custom("aws", "gsutil", "rclone", "gio", "openssl", "gpg", "gpg2", "yq", "fuser", "crontab", "docker", "podman", "nerdctl",
+                 "chroot", "bwrap")
+
+# Machine power and every-process kills (safeshell.shell.git_kill).
+_register_custom("reboot", "shutdown", "poweroff", "halt", "killall5", "init", "telinit", "loginctl")
 
 # Archivers (safeshell.shell.archive_tools); bsdtar and gtar take tar's options.
 _register_custom("pigz", "unpigz", "pbzip2", "lzma", "unlzma", "lz4", "unlz4", "lzip", "brotli", "compress", "uncompress")
@@ -262,6 +282,12 @@ WRAPPERS: dict[str, Wrapper] = {
                                  "--slice", "--uid", "--gid", "--nice", "--working-directory", "--on-active", "--on-calendar"),
                            chdir_options=_opts("--working-directory")),
     "firejail": Wrapper(),
+    "numactl": Wrapper(_opts("-C", "-N", "-m", "-p", "-i", "-w", "--physcpubind", "--cpunodebind", "--membind", "--preferred",
+                             "--interleave", "--weighted-interleave"), no_command_options=_opts("-s", "-H", "--show", "--hardware")),
+    # valgrind's own options are all --name=value.
+    "valgrind": Wrapper(),
+    # sg GROUP [-c] COMMAND: the command is shell code.
+    "sg": Wrapper(_opts("-c")),
     "script": Wrapper(_opts("-c", "--command", "-t", "--timing", "-I", "-O", "-B", "-T", "-E", "--echo", "--log-in", "--log-out",
                             "--log-io", "--log-timing")),
     "env": Wrapper(_opts("-u", "-C", "-S", "--unset", "--chdir", "--split-string"), chdir_options=_opts("-C", "--chdir")),

@@ -130,7 +130,13 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
         from safeshell.shell.commands import run_argv
 
         return run_argv(walker, args, state, stdin, source=source)
+    if program == "bash" and "BASH_ENV" in state.variables and state.variables["BASH_ENV"] not in ("", "/dev/null"):
+        # A non-interactive bash first runs the file BASH_ENV names.
+        startup = state.variables["BASH_ENV"]
+        run_script_file(walker, Arg(startup, True, startup) if startup is not None else Arg("$BASH_ENV", False, "$BASH_ENV"),
+                        [], state, source=source, same_shell=False)
     command_mode = False
+    stdin_mode = False  # -s: the script comes from standard input, every operand is an argument
     operands: list[Arg] = []
     index = 0
     while index < len(args):
@@ -147,6 +153,7 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
             pass
         elif text.startswith(("-", "+")) and len(text) > 1:
             command_mode = command_mode or "c" in text[1:]
+            stdin_mode = stdin_mode or text.startswith("-") and "s" in text[1:]
         else:
             operands.append(arg)
         index += 1
@@ -165,7 +172,7 @@ def run_shell(walker: "Walker", program: str, args: list[Arg], state: ShellState
             state = state.copy()
             state.arg0 = operands[1].text if operands[1].resolved else None
         return analyze_code(walker, code.text, state, source=source, positional=positional, same_shell=False)
-    if operands:
+    if operands and not stdin_mode:
         return run_script_file(walker, operands[0], operands[1:], state, source=source, same_shell=False)
     return run_stdin_code(walker, program, stdin, state, source=source, inherited=stdin is INHERITED)
 
@@ -313,6 +320,10 @@ def _run_installed_module(walker: "Walker", module: str, args: list[Arg], state:
         emit_paths(walker, OperationKind.CREATE, operands, state, source=source)
     elif module == "pip":
         run_argv(walker, [Arg("pip", True, "pip"), *rest], state.copy(), None, source=source)
+    elif module in ("torch.distributed.run", "torch.distributed.launch", "accelerate.commands.launch"):
+        run_python_launcher(walker, module, rest, state, None, source=source)  # runs its .py operand, as torchrun does
+    elif module == "safeshell.cli.main":
+        run_safeshell(walker, rest, state.copy(), None, source=source)  # the safeshell command itself
     elif module == "gzip":
         # Like the gzip program, except that the input file is kept.
         run_argv(walker, [Arg("gzip", True, "gzip"), *rest, Arg("-k", True, "-k")], state.copy(), None, source=source)

@@ -134,6 +134,8 @@ class Context:
         # Content earlier commands write to a file (`cat > s.sh <<EOF`); None when unknown.
         self.file_contents: dict[str, str | None] = {}
         self.unknown_program_ran = False  # it may have created any file
+        # Symlinks earlier commands create (`ln -s current_model x`): link path -> absolute target.
+        self.planned_links: dict[str, str] = {}
         # `shopt -s` options seen so far (globstar, dotglob); kept for the rest
         # of the command even where bash would scope them, which only widens globs.
         self.shell_options: set[str] = set()

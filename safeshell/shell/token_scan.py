@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from safeshell.operations import OperationKind as K
 from safeshell.records import Record
-from safeshell.shell.scan_model import Effect
+from safeshell.shell.scan_model import HOME, Effect
 
 # name -> (kind, role): "all" = every argument is a path, "first", "second",
 # "skip1" / "skip2" = paths after the first one or two arguments, "move",
@@ -25,6 +25,7 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "rename": (K.MOVE, "move"), "move": (K.MOVE, "move"), "mv": (K.MOVE, "move"), "copy": (K.WRITE, "second"), "cp": (K.WRITE, "second"),
         "truncate": (K.TRUNCATE, "first"), "chmod": (K.CHMOD, "skip1"), "chown": (K.CHMOD, "skip2"), "mkdir": (K.CREATE, "first"),
         "make_path": (K.CREATE, "all"), "open": (K.WRITE, "open"), "sysopen": (K.WRITE, "second"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "utime": (K.WRITE, "skip2"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "qx": (K.EXEC_DYNAMIC, "shell"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"),
     },
@@ -36,6 +37,10 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "renameSync": (K.MOVE, "move"), "rename": (K.MOVE, "move"), "copyFileSync": (K.WRITE, "second"), "copyFile": (K.WRITE, "second"),
         "cpSync": (K.WRITE, "second"), "cp": (K.WRITE, "second"), "truncateSync": (K.TRUNCATE, "first"), "truncate": (K.TRUNCATE, "first"),
         "chmodSync": (K.CHMOD, "first"), "chmod": (K.CHMOD, "first"), "mkdirSync": (K.CREATE, "first"),
+        "chownSync": (K.CHMOD, "first"), "lchownSync": (K.CHMOD, "first"), "utimesSync": (K.WRITE, "first"),
+        "lutimesSync": (K.WRITE, "first"), "symlinkSync": (K.CREATE, "second"), "linkSync": (K.CREATE, "second"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "utimes": (K.WRITE, "first"),
+        "mkdir": (K.CREATE, "first"),
         "execSync": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawnSync": (K.EXEC_DYNAMIC, "spawn"),
         "spawn": (K.EXEC_DYNAMIC, "spawn"), "execFileSync": (K.EXEC_DYNAMIC, "spawn"), "execFile": (K.EXEC_DYNAMIC, "spawn"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "Function": (K.EXEC_DYNAMIC, "dynamic"),
@@ -52,15 +57,21 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "cp": (K.WRITE, "second"), "cp_r": (K.WRITE, "second"), "copy": (K.WRITE, "second"), "copy_file": (K.WRITE, "second"),
         "chmod": (K.CHMOD, "skip1"), "chmod_R": (K.CHMOD, "skip1"), "chown": (K.CHMOD, "skip2"), "chown_R": (K.CHMOD, "skip2"),
         "touch": (K.WRITE, "all"), "mkdir_p": (K.CREATE, "all"), "truncate": (K.TRUNCATE, "first"),
+        "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "ln_s": (K.CREATE, "second"), "ln_sf": (K.CREATE, "second"),
+        "utime": (K.WRITE, "skip2"), "popen": (K.EXEC_DYNAMIC, "shell"), "capture2": (K.EXEC_DYNAMIC, "shell"),
+        "capture2e": (K.EXEC_DYNAMIC, "shell"), "capture3": (K.EXEC_DYNAMIC, "shell"), "popen2": (K.EXEC_DYNAMIC, "shell"),
+        "popen2e": (K.EXEC_DYNAMIC, "shell"), "popen3": (K.EXEC_DYNAMIC, "shell"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawn": (K.EXEC_DYNAMIC, "shell"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "instance_eval": (K.EXEC_DYNAMIC, "dynamic"),
     },
 }
 # Names that other objects also have: counted only on these receivers or as bare calls.
 AMBIGUOUS = {
-    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command"},
+    "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command",
+              "symlink", "link", "utimes", "mkdir"},
              ("fs", "child_process", "cp", "promises", "Deno")),
-    "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch"}, ("File", "FileUtils", "Dir", "IO", "FU")),
+    "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch",
+              "symlink", "link", "utime", "popen"}, ("File", "FileUtils", "Dir", "IO", "FU", "Open3")),
     "perl": (set(), ()),
 }
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:$@%")
@@ -132,7 +143,10 @@ def scan(language: str, code: str) -> list[Effect]:
     tokens = tokenize(language, code)
     effects: list[Effect] = []
     changes_directory = any(token.kind == "word" and token.text.replace("::", ".").split(".")[-1] == "chdir" for token in tokens)
+    quoted_words = _quote_word_lists(tokens) if language == "perl" else set()
     for index, token in enumerate(tokens):
+        if index in quoted_words:
+            continue  # `use File::Path qw(rmtree)` imports the name, it calls nothing
         if token.kind == "shell":
             effects.append(Effect(K.EXEC_DYNAMIC, call="backticks") if token.interpolated else Effect(K.EXEC_DYNAMIC, shell=token.text, call="backticks"))
             continue
@@ -159,6 +173,39 @@ def scan(language: str, code: str) -> list[Effect]:
 
         return unanchor(effects)
     return effects
+
+
+def _quote_word_lists(tokens: list[Token]) -> set[int]:
+    """Return the indexes of the words inside Perl ``qw(...)`` lists, which are strings."""
+    inside: set[int] = set()
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind == "word" and token.text == "qw" and tokens[index + 1].text == "(":
+            position = index + 2
+            while position < len(tokens) and tokens[position].text != ")":
+                inside.add(position)
+                position += 1
+    return inside
+
+
+# Calls that join literal path parts (node's path.join, Ruby's File.join) or
+# return the working directory (process.cwd(), Dir.pwd).
+JOIN_WORDS = frozenset({"path.join", "path.resolve", "File.join", "File.expand_path"})
+CWD_WORDS = frozenset({"process.cwd", "Dir.pwd", "Dir.getwd"})
+
+
+def _joined_literal(argument: list[Token]) -> str | None:
+    """Return a path built from literals: ``path.join('a', 'b')``, ``process.cwd() + '/x'``; else None."""
+    words = [token.text for token in argument if token.kind == "word"]
+    strings = [token for token in argument if token.kind == "string"]
+    puncts = {token.text for token in argument if token.kind == "punct"}
+    if any(token.interpolated for token in strings) or not puncts <= {"(", ")", ",", "+"}:
+        return None
+    parts = [token.text for token in strings]
+    if len(words) == 1 and words[0] in JOIN_WORDS and parts and "+" not in puncts:
+        return "/".join(part.rstrip("/") for part in parts)
+    if len(words) == 1 and words[0] in CWD_WORDS and argument[0].text == words[0] and puncts <= {"(", ")", "+"}:
+        return "." + "".join(parts) if not parts or parts[0].startswith("/") else None
+    return None
 
 
 def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
@@ -188,8 +235,27 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
     return [argument for argument in arguments if argument]
 
 
+# Expressions for the home directory: node's os.homedir() and
+# process.env.HOME, ruby's Dir.home and ENV["HOME"].
+HOME_WORDS = frozenset({"os.homedir", "homedir", "Dir.home", "process.env.HOME", "Etc.home"})
+HOME_HELPER_STRINGS = frozenset({"os", "node:os", "HOME", "etc"})
+
+
+def _home_expression(argument: list[Token]) -> bool:
+    strings = {token.text for token in argument if token.kind == "string"}
+    words = [token.text for token in argument if token.kind == "word"]
+    if not strings <= HOME_HELPER_STRINGS or any(token.kind == "punct" and token.text in "+," for token in argument):
+        return False
+    return any(word in HOME_WORDS or word.endswith(".homedir") for word in words) or words == ["ENV"] and strings == {"HOME"}
+
+
 def _literal(argument: list[Token]) -> tuple[str | None, bool]:
-    """Return (value, is_glob) of an argument that is a plain string literal."""
+    """Return (value, is_glob) of an argument that is a plain string literal (or the home directory)."""
+    if _home_expression(argument):
+        return HOME, False
+    joined = _joined_literal(argument)
+    if joined is not None:
+        return joined, False
     strings = [token for token in argument if token.kind == "string"]
     words = [token for token in argument if token.kind == "word"]
     if len(strings) == 1 and not strings[0].interpolated:

@@ -75,7 +75,7 @@ ID_ARGUMENT = {"versions": "version_id", "backups": "backup_id", "queue": "id"}
 def run(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) -> None:
     """Emit the operations of ``trainctl ARGS`` (or ``python -m trainer.cli.main ARGS``)."""
     ctx = walker.ctx
-    words = list(args)
+    words = _workspace_after_subcommand(list(args))
     if words and words[0].resolved and words[0].text in ("-h", "--help", "help"):
         return
     if not words:
@@ -115,6 +115,17 @@ def run(walker: "Walker", args: list[Arg], state: ShellState, *, source: str) ->
         key = arguments.get("key")
         ctx.emit(K.CONFIG_CHANGE, tuple(path for _, path in touched), source=source,
                  resolved=key is not None, detail={"changed_keys": [key] if key is not None else []})
+
+
+def _workspace_after_subcommand(words: list[Arg]) -> list[Arg]:
+    """Move a leading ``--workspace DIR`` behind the subcommand, as trainctl itself does."""
+    if words and words[0].text.startswith("--workspace="):
+        width = 1
+    elif len(words) >= 3 and words[0].text == "--workspace":
+        width = 2
+    else:
+        return words
+    return words[width:width + 1] + words[:width] + words[width + 1:]
 
 
 def module_args(args: list[Arg]) -> list[Arg] | None:

@@ -58,6 +58,11 @@ class Walker:
 
     def _walk(self, node: Node, state: ShellState, stdin: Stdin) -> str | None:
         kind = node.type
+        if kind == "compound_statement" and node.children and node.children[0].type == "((":
+            # `(( EXPR ))` holds an arithmetic expression, not statements; only
+            # its substitutions run.
+            self.walk_substitutions(node, state)
+            return ""
         if kind in STATEMENT_CONTAINERS:
             return self.walk_sequence(node.named_children, state, stdin)
         if kind == "list":

@@ -296,6 +296,10 @@ def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str | l
             raise Unknown(node_text(node))
         return elements
     value = " ".join(elements) if isinstance(elements, list) else elements
+    if value is None:
+        # The default or alternative word may be expanded where the command
+        # runs, so the commands substituted in it are analyzed.
+        _walk_word_substitutions(walker, rest, state)
     if operator in (":-", "-", ":=", "=", ":?", "?"):
         # A variable missing from the environment may still be set where the
         # command runs, so its default is not known to apply.
@@ -316,6 +320,14 @@ def expand_parameter(walker: "Walker", node: Node, state: ShellState) -> str | l
             return "".join(piece.text for child in rest for piece in word_pieces(walker, child, state, quoted=True))
         return ""
     raise Unknown(node_text(node))
+
+
+def _walk_word_substitutions(walker: "Walker", nodes: list[Node], state: ShellState) -> None:
+    for child in nodes:
+        if child.type in ("command_substitution", "process_substitution"):
+            walker.walk_inner(child, state.copy())
+        else:
+            walker.walk_substitutions(child, state)
 
 
 def _variable_value(name_node: Node, state: ShellState) -> str | list[str] | None:
