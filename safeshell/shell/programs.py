@@ -132,8 +132,15 @@ def _through_planned_link(links: dict[str, str], arg: Arg, state: ShellState, *,
     return arg
 
 
+# Top-level directories whose contents are temporary by definition: emptying
+# them is decided on what the glob matches, like any other directory.
+SCRATCH_TOP_LEVEL = frozenset({"/tmp"})
+
+
 def is_root_like(directory: str, home: str | None) -> bool:
-    """Return whether ``directory`` is ``/``, a top-level directory or the home directory."""
+    """Return whether ``directory`` is ``/``, a top-level directory other than /tmp, or the home directory."""
+    if directory in SCRATCH_TOP_LEVEL:
+        return False
     if os.path.dirname(directory) == "/" or directory == "/":
         return True
     return home is not None and directory in (home, os.path.realpath(home))

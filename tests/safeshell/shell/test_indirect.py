@@ -325,3 +325,11 @@ def test_changed_ifs_splits_command(effects: Effects) -> None:
 
 def test_unknown_ifs_makes_expansion_unresolved(effects: Effects) -> None:
     assert ("exec_dynamic", "", False) in effects("read IFS; c=rm:a.txt; $c")
+
+
+@pytest.mark.parametrize("directory,expected", [("/", True), ("/opt", True), ("/home", True), ("/tmp", False),
+                                                ("/var/tmp", False), ("/srv/data", False)])
+def test_root_like_directories(directory: str, expected: bool) -> None:
+    from safeshell.shell.programs import is_root_like
+
+    assert is_root_like(directory, "/home/user") is expected
