@@ -20,6 +20,7 @@ from safeshell.decision import Decision
 from safeshell.digests import sha256_hex
 from safeshell.operations import OperationKind
 from safeshell.records import Record
+from safeshell.signals import normalize as normalize_signal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -258,21 +259,3 @@ def _compile_rule(raw: Mapping[str, Any]) -> Rule:
         match_examples=tuple(examples.get("match", ())),
         no_match_examples=tuple(examples.get("no_match", ())),
     )
-
-
-# Linux signal numbers of the signals a policy is likely to name.
-_SIGNAL_NUMBERS = {
-    "1": "HUP", "2": "INT", "3": "QUIT", "4": "ILL", "6": "ABRT", "7": "BUS", "8": "FPE",
-    "9": "KILL", "10": "USR1", "11": "SEGV", "12": "USR2", "13": "PIPE", "14": "ALRM",
-    "15": "TERM", "18": "CONT", "19": "STOP", "20": "TSTP",
-}
-
-
-def normalize_signal(signal: str | int) -> str:
-    """Return the bare upper-case signal name: ``9``, ``SIGKILL``, ``kill`` -> ``KILL``."""
-    text = str(signal).strip().upper()
-    if text.startswith("-"):
-        text = text[1:]
-    if text.startswith("SIG"):
-        text = text[3:]
-    return _SIGNAL_NUMBERS.get(text, text)

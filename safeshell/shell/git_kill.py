@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from safeshell import signals as _signals
 from safeshell.operations import OperationKind as K
 from safeshell.shell import paths
 from safeshell.shell.fields import Arg
@@ -26,8 +27,13 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
-SIGNALS = {"1": "HUP", "2": "INT", "3": "QUIT", "6": "ABRT", "9": "KILL", "15": "TERM", "18": "CONT", "19": "STOP", "10": "USR1", "12": "USR2"}
-GRACEFUL_SIGNALS = frozenset({"TERM", "INT", "HUP", "CONT", "USR1", "USR2", "0"})
+SIGNALS = _signals.SIGNALS
+GRACEFUL_SIGNALS = _signals.GRACEFUL
+normalize_signal = _signals.normalize
+_is_signal_name = _signals.is_name
+# Words that expand to the pid of the shell running the command.
+SHELL_ITSELF = frozenset({"$$", "${$}", "$BASHPID", "${BASHPID}", '"$$"', '"$BASHPID"'})
+
 # Subcommands that create no files (so a script run later cannot come from them).
 GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame", "grep", "describe",
                            "remote", "config", "tag", "shortlog", "reflog", "add", "commit", "push", "help", "version"})
@@ -318,18 +324,6 @@ def _pattern_hits(pattern: str, text: str, *, exact: bool) -> bool:
         return pattern in text
 
 
-def _is_signal_name(text: str) -> bool:
-    upper = text.upper()
-    return upper in SIGNALS.values() or upper.startswith("SIG") or upper in ("TERM", "KILL", "HUP", "INT", "QUIT", "ABRT", "STOP", "CONT")
-
-
-def normalize_signal(text: str) -> str:
-    name = text.upper()
-    if name.startswith("SIG"):
-        name = name[3:]
-    return SIGNALS.get(name, name)
-
-
 def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     signal = "TERM"
     signal_given = False
@@ -348,6 +342,12 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
         arg = args[index]
         text = arg.text
         index += 1
+        if arg.source in SHELL_ITSELF:
+            continue  # the shell running the command, never the daemon
+        if arg.resolved and arg.text == "0" and arg.source.lstrip('"').startswith("$"):
+            # $!, $PPID and the like expand to a placeholder 0 for path
+            # purposes; as a pid their value is unknown.
+            arg = Arg(arg.source, False, arg.source)
         if not arg.resolved:
             resolved = False
             signal_known = signal_known and not arg.source.startswith("-") and signal_given
@@ -411,9 +411,15 @@ def kill(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin:
             if name == "kill" and candidate.isdigit() and signal_given:
                 targets.append(text)  # `kill -9 -1`: after the signal, -N is a process group
                 continue
+            if name == "killall" and not _is_signal_name(candidate) and set(candidate) <= set("egiqrvwZ"):
+                continue  # flags such as -w (wait) and -q (quiet)
             signal_given = True
-            if candidate.isdigit() or candidate.isalpha() and (candidate.upper() in SIGNALS.values() or candidate.upper().startswith("SIG")):
+            if candidate.isdigit() or _is_signal_name(candidate):
                 signal = normalize_signal(candidate)
+            elif name != "pkill":
+                # An option that is no signal we know: kill and killall reject it,
+                # but treat it as unknown rather than as the default TERM.
+                signal, signal_known = candidate.upper(), False
             elif name == "kill" and candidate.isdigit():
                 targets.append(text)
             continue

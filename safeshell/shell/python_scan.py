@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+from safeshell import signals
 from safeshell.operations import OperationKind as K
 from safeshell.shell.scan_model import HOME, Effect
 
@@ -30,8 +31,6 @@ CALLBACK_KINDS: dict[str, K] = {name: kind for name, kind in FIRST_ARGUMENT_CALL
 OPEN_MODULES = frozenset({"io", "codecs", "builtins", "gzip", "bz2", "lzma"})
 # Downloads into a directory given by a keyword (huggingface_hub).
 DOWNLOAD_CALLS = frozenset({"snapshot_download", "hf_hub_download"})
-# Signals after which the training daemon keeps no checkpoint.
-HARD_SIGNALS = frozenset({"SIGKILL", "SIGQUIT", "SIGABRT", "9", "3", "6"})
 # Calls with (source, destination): the source moves, the destination is written.
 MOVE_CALLS = frozenset({"rename", "replace", "renames", "move"})
 COPY_CALLS = frozenset({"copy", "copy2", "copyfile", "copytree", "copymode", "copystat", "symlink", "link", "copyfileobj"})
@@ -311,14 +310,18 @@ class _Scanner(ast.NodeVisitor):
         if name in ("kill", "killpg") and module in ("os", "posix") and len(node.args) == 2:
             signal = node.args[1]
             text: str | None = None
-            if isinstance(signal, ast.Constant):
+            if isinstance(signal, ast.Constant) and isinstance(signal.value, (int, str)):
                 text = str(signal.value)
             elif isinstance(signal, ast.Attribute):
                 text = signal.attr  # signal.SIGKILL
             elif isinstance(signal, ast.Name):
                 text = signal.id  # from signal import SIGKILL
-            pid_known = isinstance(node.args[0], ast.Constant)
-            if (text is None or text in HARD_SIGNALS) and not (pid_known and name == "kill"):
+            pid = node.args[0].value if isinstance(node.args[0], ast.Constant) else None
+            if text is not None and isinstance(pid, int) and not isinstance(pid, bool):
+                # The kill command's analysis compares the pid with the daemon's.
+                target = str(pid) if name == "kill" else f"-{pid}"
+                self.effects.append(Effect(K.KILL, argv=("kill", "-s", signals.normalize(text), "--", target), call=name))
+            elif text is None or signals.normalize(text) not in signals.GRACEFUL:
                 self.effects.append(Effect(K.KILL, call=name))
             return True
         if name == "kill" and isinstance(node.func, ast.Attribute) and "psutil" in self.imported.values():

@@ -12,6 +12,7 @@ hide a quote from it; ``eval``-like calls are reported as unresolved
 
 from __future__ import annotations
 
+from safeshell import signals
 from safeshell.operations import OperationKind as K
 from safeshell.records import Record
 from safeshell.shell.scan_model import HOME, Effect
@@ -27,7 +28,7 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "make_path": (K.CREATE, "all"), "open": (K.WRITE, "open"), "sysopen": (K.WRITE, "second"),
         "symlink": (K.CREATE, "second"), "link": (K.CREATE, "second"), "utime": (K.WRITE, "skip2"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "qx": (K.EXEC_DYNAMIC, "shell"),
-        "eval": (K.EXEC_DYNAMIC, "dynamic"),
+        "eval": (K.EXEC_DYNAMIC, "dynamic"), "kill": (K.KILL, "kill"),
     },
     "node": {
         "rmSync": (K.DELETE, "first"), "rmdirSync": (K.DELETE, "first"), "unlinkSync": (K.DELETE, "first"),
@@ -47,6 +48,7 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         # Deno's file API.
         "removeSync": (K.DELETE, "first"), "remove": (K.DELETE, "first"), "writeTextFileSync": (K.TRUNCATE, "first"),
         "writeTextFile": (K.TRUNCATE, "first"), "run": (K.EXEC_DYNAMIC, "dynamic"), "Command": (K.EXEC_DYNAMIC, "dynamic"),
+        "kill": (K.KILL, "kill_pid_first"),  # process.kill(pid, signal)
     },
     "ruby": {
         "rm_rf": (K.DELETE, "all"), "rm_r": (K.DELETE, "all"), "rm": (K.DELETE, "all"), "rm_f": (K.DELETE, "all"),
@@ -63,15 +65,16 @@ CALLS: dict[str, dict[str, tuple[K, str]]] = {
         "popen2e": (K.EXEC_DYNAMIC, "shell"), "popen3": (K.EXEC_DYNAMIC, "shell"),
         "system": (K.EXEC_DYNAMIC, "shell"), "exec": (K.EXEC_DYNAMIC, "shell"), "spawn": (K.EXEC_DYNAMIC, "shell"),
         "eval": (K.EXEC_DYNAMIC, "dynamic"), "instance_eval": (K.EXEC_DYNAMIC, "dynamic"),
+        "kill": (K.KILL, "kill"),  # Process.kill(signal, pid...)
     },
 }
 # Names that other objects also have: counted only on these receivers or as bare calls.
 AMBIGUOUS = {
     "node": ({"rm", "rmdir", "unlink", "rename", "exec", "spawn", "cp", "truncate", "chmod", "open", "writeFile", "appendFile", "remove", "run", "Command",
-              "symlink", "link", "utimes", "mkdir"},
-             ("fs", "child_process", "cp", "promises", "Deno")),
+              "symlink", "link", "utimes", "mkdir", "kill"},
+             ("fs", "child_process", "cp", "promises", "Deno", "process")),
     "ruby": ({"delete", "unlink", "write", "open", "rename", "rmdir", "truncate", "chmod", "chown", "rm", "copy", "move", "touch",
-              "symlink", "link", "utime", "popen"}, ("File", "FileUtils", "Dir", "IO", "FU", "Open3")),
+              "symlink", "link", "utime", "popen", "kill"}, ("File", "FileUtils", "Dir", "IO", "FU", "Open3", "Process")),
     "perl": (set(), ()),
 }
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:$@%")
@@ -266,7 +269,50 @@ def _literal(argument: list[Token]) -> tuple[str | None, bool]:
     return None, False
 
 
+def _kill_effects(arguments: list[list[Token]], *, pid_first: bool, name: str) -> list[Effect]:
+    """Return the kill of ``kill SIGNAL, PID...`` (Perl, Ruby) or ``process.kill(PID, SIGNAL)`` (Node).
+
+    With a literal signal and literal pids it becomes a ``kill`` command,
+    whose analysis compares the pids with the daemon's; otherwise a signal
+    that may end the daemon is an unresolved kill.
+    """
+    if pid_first:
+        pid_arguments, signal_argument = arguments[:1], arguments[1] if len(arguments) > 1 else None
+        signal_text: str | None = "TERM" if signal_argument is None else _signal_literal(signal_argument)
+    else:
+        pid_arguments = arguments[1:]
+        signal_text = _signal_literal(arguments[0]) if arguments else None
+    pids = [_pid_literal(argument) for argument in pid_arguments]
+    if signal_text is not None and pids and all(pid is not None for pid in pids):
+        signal = signals.normalize(signal_text.lstrip("-"))
+        targets = tuple(f"-{pid}" if signal_text.startswith("-") else str(pid) for pid in pids if pid is not None)
+        return [Effect(K.KILL, argv=("kill", "-s", signal, "--", *targets), call=name)]
+    if signal_text is not None and signals.normalize(signal_text.lstrip("-")) in signals.GRACEFUL:
+        return []
+    return [Effect(K.KILL, call=name)]
+
+
+def _signal_literal(argument: list[Token]) -> str | None:
+    # 9, -9 (Perl: a process group), 'KILL', "SIGKILL", :KILL (Ruby symbol).
+    texts = [token.text for token in argument if token.kind in ("word", "string")]
+    puncts = [token.text for token in argument if token.kind == "punct"]
+    if len(texts) != 1 or any(token.kind == "string" and token.interpolated for token in argument):
+        return None
+    text = texts[0].lstrip(":")
+    prefix = "-" if puncts == ["-"] else ""
+    if puncts not in ([], ["-"], [":"]) or not (text.isdigit() or signals.is_name(text)):
+        return None
+    return prefix + text
+
+
+def _pid_literal(argument: list[Token]) -> int | None:
+    texts = [token.text for token in argument]
+    return int(texts[0]) if len(texts) == 1 and texts[0].isdigit() else None
+
+
 def _effects(kind: K, role: str, arguments: list[list[Token]], name: str) -> list[Effect]:
+    if role in ("kill", "kill_pid_first"):
+        return _kill_effects(arguments, pid_first=role == "kill_pid_first", name=name)
     if role == "dynamic":
         return [Effect(K.EXEC_DYNAMIC, call=name)]
     if role == "shell":
