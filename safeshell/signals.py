@@ -13,7 +13,7 @@ ALIASES = {"IOT": "ABRT", "POLL": "IO", "CLD": "CHLD", "UNUSED": "SYS"}
 # The name normalize() gives every real-time signal (RTMIN, RTMIN+3, RTMAX-1, 34 to 64).
 REALTIME = "RTMIN"
 # Signals that leave the training daemon running or stop it gracefully: it
-# handles TERM and INT with a checkpoint and ignores HUP; STOP, TSTP, TTIN and
+# handles TERM, INT and HUP with a checkpoint; STOP, TSTP, TTIN and
 # TTOU pause it until CONT; CHLD, URG and WINCH are ignored by default. Every
 # other signal ends it at once, without a checkpoint.
 GRACEFUL = frozenset({"TERM", "INT", "HUP", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "CHLD", "URG", "WINCH", "0"})

@@ -126,7 +126,8 @@ class Daemon:
             self.wake.set()
 
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGTERM, signal.SIGINT):
+            # HUP too: a closed terminal stops the daemon with a checkpoint instead of killing it.
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 previous[signum] = signal.signal(signum, handle)
         return previous
 

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from safeshell.workspace import Workspace
 from trainer.queue import Queue
 from trainer.status import read_status
@@ -104,15 +106,16 @@ def test_status_and_queue_commands(workspace: Workspace) -> None:
     assert usage.returncode == 64
 
 
-def test_sigterm_stops_idle_daemon(workspace: Workspace) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_stops_idle_daemon(workspace: Workspace, signum: signal.Signals) -> None:
     daemon = start_daemon(workspace)
     try:
         wait_for(lambda: read_status(workspace)["daemon_pid"] == daemon.pid, timeout=60, what="daemon start")
-        daemon.send_signal(signal.SIGTERM)
+        daemon.send_signal(signum)
         assert daemon.wait(timeout=60) == 0
     finally:
         if daemon.poll() is None:
             daemon.kill()
     assert read_status(workspace)["state"] == "stopped"
     log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
-    assert "signal SIGTERM received: stopping" in log
+    assert f"signal {signum.name} received: stopping" in log
