@@ -21,7 +21,15 @@ from safeshell.policy.model import (
     Rule,
     normalize_signal,
 )
-from safeshell.policy.paths import DIRECT_HIT, NO_HIT, path_hits, resolve_rule_path
+from safeshell.policy.paths import (
+    BACKUP_TARGETS,
+    DIRECT_HIT,
+    NO_HIT,
+    backup_targets,
+    backup_targets_key,
+    path_hits,
+    resolve_rule_path,
+)
 from safeshell.policy.processes import kill_target_hit
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -33,7 +41,7 @@ _WRITE_KINDS = frozenset({OperationKind.WRITE, OperationKind.CREATE})
 
 # Resolved rule paths per (policy version, root, path variables); resolving
 # follows symlinks, which costs system calls on every check otherwise.
-_RESOLVED: dict[tuple[str, str, tuple[str | None, ...]], dict[str, tuple[str, ...]]] = {}
+_RESOLVED: dict[tuple[object, ...], dict[str, tuple[str, ...]]] = {}
 _ENV_KEYS = ("HOME", "XDG_CONFIG_HOME", "SAFESHELL_APPROVAL_KEY")
 
 
@@ -232,7 +240,7 @@ def _tool_match(policy: Policy, operation: Operation) -> Match | None:
 
 def resolved_rule_paths(policy: Policy, root: str, env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """Return each path rule's paths resolved for ``root`` and ``env`` (cached)."""
-    key = (policy.version, root, tuple(env.get(name) for name in _ENV_KEYS))
+    key = (policy.version, root, tuple(env.get(name) for name in _ENV_KEYS), backup_targets_key(root))
     cached = _RESOLVED.get(key)
     if cached is None:
         cached = {
@@ -254,7 +262,10 @@ def _both_forms(paths: tuple[str, ...], root: str, env: Mapping[str, str]) -> tu
     the rule must match ``/bin`` as well as ``/usr/bin``.
     """
     forms: dict[str, None] = {}
+    expanded: list[str] = []
     for path in paths:
+        expanded.extend(backup_targets(root) if path == BACKUP_TARGETS else [path])
+    for path in expanded:
         forms[resolve_rule_path(path, root=root, env=env)] = None
         forms[resolve_rule_path(path, root=root, env=env, follow_symlinks=False)] = None
     return tuple(forms)

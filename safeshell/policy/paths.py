@@ -2,7 +2,10 @@
 
 A rule path is relative to the workspace root unless it starts with ``/``,
 ``~`` or one of the variables ``{home}``, ``{config_home}``,
-``{approval_key}`` and ``{account_home}``. The first three follow the
+``{approval_key}`` and ``{account_home}``. The rule path
+``{backup_targets}`` stands for every backup location outside the
+workspace: config.json's ``backup_target`` and the directory of each
+backup recorded in ``models/backup-refs/``. The first three follow the
 environment; ``{account_home}`` is the home directory in the user database,
 which a command cannot redirect by setting HOME or XDG_CONFIG_HOME. Resolved paths have symlinks followed, like the paths
 of operations, so both sides compare as plain strings.
@@ -47,6 +50,54 @@ def approval_key_path(env: Mapping[str, str]) -> str:
     if explicit:
         return explicit
     return os.path.join(config_home(env), "safeshell", "approval.key")
+
+
+BACKUP_TARGETS = "{backup_targets}"
+REFS_DIR = os.path.join("models", "backup-refs")
+CONFIG_FILE = "config.json"
+
+
+def backup_targets_key(root: str) -> tuple[object, ...]:
+    """Return what :func:`backup_targets` depends on: the stat of config.json and of the references directory."""
+    key: list[object] = []
+    for name in (CONFIG_FILE, REFS_DIR):
+        try:
+            status = os.stat(os.path.join(root, name))
+            key.append((status.st_ino, status.st_size, status.st_mtime_ns))
+        except OSError:
+            key.append(None)
+    return tuple(key)
+
+
+def backup_targets(root: str) -> list[str]:
+    """Return the backup locations of the workspace at ``root`` (absolute, as written there)."""
+    from safeshell import fastjson
+
+    targets: list[str] = []
+    try:
+        with open(os.path.join(root, CONFIG_FILE), encoding="utf-8") as handle:
+            configured = fastjson.loads(handle.read()).get("backup_target")
+        if isinstance(configured, str) and configured:
+            targets.append(os.path.join(root, os.path.expanduser(configured)))
+    except (OSError, ValueError, AttributeError):
+        pass  # an unreadable config.json names no target; the config rules guard the file itself
+    refs = os.path.join(root, REFS_DIR)
+    try:
+        names = sorted(os.listdir(refs))
+    except OSError:
+        names = []
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(refs, name), encoding="utf-8") as handle:
+                record = fastjson.loads(handle.read())
+            target, backup_id = record["target"], record["id"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(target, str) and isinstance(backup_id, str) and target:
+            targets.append(os.path.join(target, backup_id))
+    return targets
 
 
 def resolve_rule_path(path: str, *, root: str, env: Mapping[str, str], follow_symlinks: bool = True) -> str:
