@@ -18,6 +18,7 @@ assistant reads:
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tomllib
@@ -61,10 +62,14 @@ def install_claude_code(workspace: Path, project: Path, env: Mapping[str, str]) 
         data, "PreToolUse", group, host="claude-code", path=path))
     _merge_json(project / ".mcp.json", result, lambda data, path: upsert_server(
         data, commands.mcp_server_entry(workspace), path=path))
+    # SAFESHELL_WORKSPACE too: Claude Code quotes the whole prefix before its
+    # last " -" as one program path, so the prefix cannot carry --workspace,
+    # and without it a command run from outside the workspace is unchecked.
+    env_snippet = {"CLAUDE_CODE_SHELL_PREFIX": commands.shell_prefix(), "SAFESHELL_WORKSPACE": str(workspace)}
     result.notes.append(
-        "optional: set CLAUDE_CODE_SHELL_PREFIX="
-        f"{commands.shell_prefix()!r} so every Bash command also runs through safeshell -c "
-        "(verify-after-execute); see docs/integrations.md"
+        "optional: add "
+        f'"env": {json.dumps(env_snippet)} to .claude/settings.json so every Bash command also runs '
+        "through safeshell -c (verify-after-execute), from any directory; see docs/integrations.md"
     )
     return result
 

@@ -35,6 +35,13 @@ def test_claude_code_settings_written(root: Path) -> None:
     assert result.files == [(root / ".claude" / "settings.json", "created"), (root / ".mcp.json", "created")]
 
 
+def test_shell_prefix_note_names_workspace(root: Path) -> None:
+    result = install(root, "claude-code")
+    note = next(note for note in result.notes if "CLAUDE_CODE_SHELL_PREFIX" in note)
+    snippet = json.loads(note[note.index("{"):note.index("}") + 1])
+    assert snippet == {"CLAUDE_CODE_SHELL_PREFIX": f"{console_script('safeshell')[0]} -c", "SAFESHELL_WORKSPACE": str(root)}
+
+
 def test_commands_are_absolute(root: Path) -> None:
     assert Path(console_script("safeshell-mcp")[0]).is_absolute()
     argv = shlex.split(hook_command("codex", root))
