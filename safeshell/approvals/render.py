@@ -69,12 +69,24 @@ def rejection_dict(
     return data
 
 
+# Commands longer than this are not repeated in messages: a reader cannot check
+# them there, and a hook's reason or a list row would grow by their size.
+ECHO_LIMIT = 2000
+
+
+def echoed_command(command: str) -> str:
+    """Return ``command`` quoted for a command line, or a placeholder when it is longer than ECHO_LIMIT."""
+    if len(command) > ECHO_LIMIT:
+        return f"<the same command as before, {len(command)} characters>"
+    return shlex.quote(command)
+
+
 def run_command_template(request: ApprovalRequest, token: str = "TOKEN") -> str:
     """Return how to run the approved operation with ``token``."""
     subject = request.subject
     if subject.kind == "shell":
         prefix = f"cd {shlex.quote(subject.cwd)} && " if subject.cwd else ""
-        return f"{prefix}safeshell --approval {token} -c {shlex.quote(subject.command or '')}"
+        return f"{prefix}safeshell --approval {token} -c {echoed_command(subject.command or '')}"
     return f"call the tool {subject.tool!r} again with the same arguments and approval_token={token!r}"
 
 

@@ -37,6 +37,8 @@ from safeshell.errors import ApprovalError
 from safeshell.operations import Subject
 from safeshell.workspace import Workspace
 
+# Longest command or tool call a one-line summary shows.
+SUMMARY_LIMIT = 200
 STATUSES = ("open", "granted", "denied", "expired", "used")
 
 SCHEMA = """
@@ -94,11 +96,14 @@ class ApprovalRequest:
 
     @property
     def summary(self) -> str:
-        """Return the command or tool call in one line."""
+        """Return the command or tool call in one line, at most SUMMARY_LIMIT characters."""
         if self.subject.kind == "shell":
-            return self.subject.command or ""
-        arguments = json.dumps(self.subject.arguments or {}, sort_keys=True)
-        return f"{self.subject.tool} {arguments}"
+            text = " ".join((self.subject.command or "").split())
+        else:
+            text = f"{self.subject.tool} {json.dumps(self.subject.arguments or {}, sort_keys=True)}"
+        if len(text) > SUMMARY_LIMIT:
+            return text[:SUMMARY_LIMIT - 30] + f"... ({len(text)} characters in all)"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -94,7 +94,12 @@ def decide(call: ToolCall, workspace: Workspace, env: Mapping[str, str]) -> Hook
     # rejected by the outer safeshell -c; a leading assignment carries the token.
     prefixed = call.tool == "Bash" and shell_prefix_is_safeshell(env)
     if prefixed:
-        rerun = f"{TOKEN_VARIABLE}=<token> {shell.command}"
+        from safeshell.approvals.render import ECHO_LIMIT
+
+        command = shell.command
+        if len(command) > ECHO_LIMIT:
+            command = f"<the same command as before, {len(command)} characters>"
+        rerun = f"{TOKEN_VARIABLE}=<token> {command}"
     else:
         rerun = approvals.run_command_template(request, token="<token>")
     steps = reasons.shell_approval_steps(request.id, request.grant_command, rerun, prefixed=prefixed)

@@ -136,3 +136,17 @@ def test_list_shows_open_and_granted_only(workspace: Workspace, rejected: Reject
     assert [request.id for request in approvals.list_requests(workspace)] == [rejected.request.id]
     everything = approvals.list_requests(workspace, include_closed=True)
     assert {request.id for request in everything} == {rejected.request.id, other.request.id}
+
+
+def test_long_command_is_not_echoed(workspace: Workspace) -> None:
+    command = "rm -rf current_model # " + "x" * 50_000
+    rejected = reject(workspace, command=command)
+    request = rejected.request
+    assert len(request.summary) <= approvals.requests.SUMMARY_LIMIT
+    assert request.summary.endswith(f"({len(command)} characters in all)")
+    template = approvals.run_command_template(request, token="<token>")
+    assert "x" * 100 not in template
+    assert f"<the same command as before, {len(command)} characters>" in template
+    opened = _events(workspace, "request")
+    assert max(len(str(event)) for event in opened) < 5_000
+    assert approvals.get_request(workspace, request.id).subject.command == command
