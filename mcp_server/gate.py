@@ -294,7 +294,7 @@ def _rejection(
     how_to_approve = None
     if request is not None:
         how_to_approve = (
-            f"ask a human to run '{request.grant_command}' on their terminal, then call "
+            f"ask a human to run this on their terminal: {request.grant_command} ; then call "
             f"{call.spec.name} again with the same arguments and approval_token set to the printed token"
         )
     return Rejection(

@@ -245,8 +245,11 @@ def render_report(report: VerifyReport, command: str) -> str:
             )
         else:
             lines.append("  no model version is recorded to roll back to ('trainctl versions list')")
-    if report.record_dir is not None:
-        lines.append(f"  the files it replaced or added are kept in {report.record_dir}/displaced/")
+    displaced = os.path.join(report.record_dir, "displaced") if report.record_dir is not None else None
+    if displaced is not None and os.path.isdir(displaced):
+        lines.append(f"  the files it replaced or added are kept in {displaced}/")
+    elif report.record_dir is not None:
+        lines.append(f"  the report is kept in {report.record_dir}/report.json")
     return "\n".join(lines)
 
 

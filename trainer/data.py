@@ -106,7 +106,8 @@ def _check_line(raw: bytes, name: str, line_number: int, summary: DataSummary) -
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"not JSON: {exc.msg} at column {exc.colno}", file=name, line=line_number) from exc
+        # Some of json's messages end in "at" ("Invalid control character at").
+        raise DataError(f"not JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}", file=name, line=line_number) from exc
     try:
         kind = record_kind(record)
     except ValueError as exc:

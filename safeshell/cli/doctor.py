@@ -108,11 +108,14 @@ def outcome(host: str, completed: subprocess.CompletedProcess[bytes]) -> str:
     return {"deny": "block", "ask": "ask"}.get(decision, "allow")
 
 
-def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str, str, bool]], int]:
-    """Return the table rows and the number of hook commands found."""
+def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str, str, bool, str]], int]:
+    """Return the table rows and the number of hook commands found.
+
+    A row is (host, check, expected, got, passed, what the hook wrote on stderr).
+    """
     from safeshell.integrations.files import IntegrationError, hook_commands, load_object
 
-    rows: list[tuple[str, str, str, str, bool]] = []
+    rows: list[tuple[str, str, str, str, bool, str]] = []
     found = 0
     for host in HOST_SETTINGS:
         path = project / host.settings
@@ -121,7 +124,7 @@ def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str
         try:
             settings = load_object(path)
         except IntegrationError as exc:
-            rows.append((host.host, "read settings", "valid JSON", str(exc), False))
+            rows.append((host.host, "read settings", "valid JSON", str(exc), False, ""))
             continue
         for command in hook_commands(settings, host.event, host.host):
             found += 1
@@ -137,10 +140,11 @@ def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str
                         check=False,
                     )
                     got = outcome(host.host, completed)
+                    stderr = completed.stderr.decode("utf-8", "replace").strip()
                 except subprocess.TimeoutExpired:
-                    got = f"error (no answer within {RUN_TIMEOUT_S} s)"
+                    got, stderr = f"error (no answer within {RUN_TIMEOUT_S} s)", ""
                 passed = got == probe.expect or (probe.expect == "block" and got == "ask")
-                rows.append((host.host, probe.name, probe.expect, got, passed))
+                rows.append((host.host, probe.name, probe.expect, got, passed, stderr))
     return rows, found
 
 
@@ -175,10 +179,15 @@ def main(argv: list[str]) -> int:
         return exit_codes.CONFIG
 
     header = ("ASSISTANT", "CHECK", "EXPECTED", "GOT", "RESULT")
-    table = [header] + [(host, name, expect, got, "pass" if ok else "FAIL") for host, name, expect, got, ok in rows]
+    table = [header] + [(host, name, expect, got, "pass" if ok else "FAIL") for host, name, expect, got, ok, _ in rows]
     widths = [max(len(row[column]) for row in table) for column in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    failed = sum(1 for row in rows if not row[4])
-    print(f"{len(rows) - failed} passed, {failed} failed")
-    return exit_codes.OK if failed == 0 else exit_codes.ERROR
+    failed = [row for row in rows if not row[4]]
+    print(f"{len(rows) - len(failed)} passed, {len(failed)} failed")
+    for host, name, _expect, _got, _ok, stderr in failed:
+        if stderr:
+            print(f"{host} {name}: the hook wrote: {stderr.splitlines()[-1][:300]}")
+    for host in sorted({row[0] for row in failed}):
+        print(f"hint: rerun 'safeshell init {workspace.root} --assistant {host}' to rewrite its hook command")
+    return exit_codes.OK if not failed else exit_codes.ERROR

@@ -45,12 +45,26 @@ def test_doctor_fails_hook_that_lets_everything_run(root: Path, venv_bin: Path) 
         {"matcher": "*", "hooks": [{"type": "command", "command": command}]}]}}))
     completed = doctor(venv_bin, root)
     assert completed.returncode == 1
-    rows = [line.split() for line in completed.stdout.splitlines()[1:-1]]
+    lines = completed.stdout.splitlines()
+    summary = next(index for index, line in enumerate(lines) if line.endswith(" failed"))
+    rows = [line.split() for line in lines[1:summary]]
     assert [row[-1] for row in rows] == ["FAIL", "FAIL", "pass", "FAIL"]
-    assert completed.stdout.splitlines()[-1] == "1 passed, 3 failed"
+    assert lines[summary + 1:] == [f"hint: rerun 'safeshell init {root} --assistant claude-code' to rewrite its hook command"]
+    assert lines[summary] == "1 passed, 3 failed"
 
 
 def test_doctor_without_hooks_exits_config(root: Path, venv_bin: Path) -> None:
     completed = doctor(venv_bin, root)
     assert completed.returncode == 78
     assert "no 'safeshell hook' command is configured" in completed.stderr
+
+
+def test_doctor_shows_why_a_hook_failed(root: Path, venv_bin: Path) -> None:
+    settings = root / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    command = "echo 'python: No such file or directory' >&2; exit 127 # safeshell hook claude-code --workspace x"
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [
+        {"matcher": "*", "hooks": [{"type": "command", "command": command}]}]}}))
+    completed = doctor(venv_bin, root)
+    assert completed.returncode == 1
+    assert "claude-code list the workspace: the hook wrote: python: No such file or directory" in completed.stdout
