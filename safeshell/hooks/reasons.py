@@ -62,9 +62,11 @@ def shell_approval_steps(request_id: str, grant_command: str, rerun: str, *, pre
 
 
 NON_SHELL_APPROVAL = (
-    "This tool call cannot carry an approval token. Use the alternative above, or make the change "
-    "with a shell command: safeshell then gives an approval request ID that the user approves "
-    "in their own terminal."
+    "This tool call cannot carry an approval token. To make the change anyway, run it as a shell "
+    "command (for config.json, for example with jq or sed): safeshell then rejects it with an "
+    "approval request ID, the user approves that ID in their own terminal, and you rerun the same "
+    "command with the token they give you. With the safeshell MCP server, config_update takes the "
+    "token as approval_token."
 )
 
 

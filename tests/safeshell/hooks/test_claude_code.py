@@ -69,10 +69,12 @@ def test_critical_config_edit_denied_without_human(workspace: Workspace, sample)
     assert output["permissionDecision"] == "deny"
     assert output["permissionDecisionReason"].startswith(
         "safeshell requires approval for this Edit call (rule config-critical-keys)")
-    assert output["permissionDecisionReason"].endswith("This tool call cannot carry an approval token. "
-                                                       "Use the alternative above, or make the change with a "
-                                                       "shell command: safeshell then gives an approval request "
-                                                       "ID that the user approves in their own terminal.")
+    assert output["permissionDecisionReason"].endswith(
+        "This tool call cannot carry an approval token. To make the change anyway, run it as a shell "
+        "command (for config.json, for example with jq or sed): safeshell then rejects it with an "
+        "approval request ID, the user approves that ID in their own terminal, and you rerun the same "
+        "command with the token they give you. With the safeshell MCP server, config_update takes the "
+        "token as approval_token.")
 
 
 @pytest.mark.parametrize("name", ["edit_config_noncritical", "multiedit_config", "read_config", "mcp_no_paths",
