@@ -123,3 +123,18 @@ def test_status_error_without_daemon_no_pid(workspace: Workspace) -> None:
     result = trainctl(workspace, "status")
     first_line = result.stdout.splitlines()[0]
     assert first_line == "state:           error (no daemon running)"
+
+
+def test_status_shows_live_queue_length(workspace: Workspace) -> None:
+    """The status file is written by the daemon; the queue length is read from the queue itself."""
+    from trainer.queue import Queue
+
+    data = workspace.inbox / "extra.jsonl"
+    data.write_text('{"text": "hello"}\n')
+    queue = Queue(workspace)
+    try:
+        queue.add(data)
+    finally:
+        queue.close()
+    shown = trainctl(workspace, "status")
+    assert "queue length:    1" in shown.stdout

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from safeshell.cli import exit_codes
+from safeshell.errors import SafeshellError
+from safeshell.workspace import Workspace
 from trainer.cli.common import new_parser, run_command, workspace_from
 from trainer.status import pid_alive, read_status
+
+logger = logging.getLogger(__name__)
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +27,7 @@ def main(argv: list[str]) -> int:
 def _run(args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
     status = read_status(workspace)
+    status["queue_length"] = _live_queue_length(workspace, status.get("queue_length", 0))
     if args.json:
         print(json.dumps(status, indent=2, sort_keys=True))
     else:
@@ -32,6 +39,24 @@ def _run(args: argparse.Namespace) -> int:
             print(f"rejected files:  {len(rejected)} in inbox/rejected/, newest {rejected[-1].name!r} "
                   f"(the reason is in {rejected[-1].name}.reason.txt)")
     return exit_codes.OK
+
+
+def _live_queue_length(workspace: Workspace, recorded: int) -> int:
+    """Return the number of queued entries now; the status file only has it as of the daemon's last update."""
+    from trainer.queue import Queue
+
+    try:
+        queue = Queue(workspace)
+    except (SafeshellError, sqlite3.Error, OSError) as exc:
+        logger.debug("queue length from the status file: %s", exc)
+        return recorded
+    try:
+        return queue.length()
+    except sqlite3.Error as exc:
+        logger.debug("queue length from the status file: %s", exc)
+        return recorded
+    finally:
+        queue.close()
 
 
 def _rejected_files(directory: Path) -> list[Path]:
@@ -63,7 +88,7 @@ def format_status(status: dict[str, Any]) -> str:
             lines.append(f"loss:            {job['loss']:.4f}")
         if job.get("tokens_per_second") is not None:
             lines.append(f"tokens/s:        {job['tokens_per_second']:.0f}")
-        if job.get("eta_seconds") is not None:
+        if job.get("eta_seconds") is not None and running and status["state"] == "training":
             lines.append(f"ETA:             {job['eta_seconds']} s")
     lines.append(f"queue length:    {status.get('queue_length', 0)}")
     lines.append(f"current version: {status.get('current_version') or '-'}")
