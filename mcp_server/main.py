@@ -30,7 +30,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="safeshell-mcp",
         description="MCP server whose tools operate a safeshell training workspace; every call is checked "
         "against the workspace policy.",
-        epilog=exit_codes.HELP,
+        epilog=exit_codes.ADMIN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safeshell audit",
         description="Verify or show the workspace's audit log (.safeshell/audit.jsonl).",
-        epilog=exit_codes.HELP,
+        epilog=exit_codes.ADMIN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -24,3 +24,12 @@ HELP = """exit status:
   121  rejected: denied by policy, even with approval
   122  the command changed protected files; safeshell restored them
 """
+
+# The statuses of subcommands that run no guarded command (init, policy, audit, the MCP server).
+ADMIN_HELP = """exit status:
+  0    success
+  1    the requested action failed
+  64   invalid arguments
+  70   internal error
+  78   missing or invalid policy or workspace
+"""

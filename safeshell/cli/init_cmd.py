@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="safeshell init",
         description="Create a training workspace in DIR. Existing files are never "
         "overwritten; only what is missing is created.",
-        epilog=exit_codes.HELP,
+        epilog=exit_codes.ADMIN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("directory", metavar="DIR", help="the workspace directory (created if missing)")

@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="safeshell policy",
         description="Validate or show the workspace's effective policy (safeshell.yaml and what it extends).",
-        epilog=exit_codes.HELP,
+        epilog=exit_codes.ADMIN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
