@@ -87,6 +87,11 @@ def start_daemon(workspace: Workspace, *args: str) -> subprocess.Popen[str]:
                             stdout=log, stderr=subprocess.STDOUT, text=True, env=JOB_ENVIRONMENT)
 
 
+def daemon_log(workspace: Workspace) -> str:
+    """Return every daemon log of the workspace, oldest day first (a run may cross midnight)."""
+    return "".join(path.read_text() for path in sorted(workspace.logs_dir.glob("daemon_*.log")))
+
+
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
     """Poll ``condition`` until it returns a true value; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ from safeshell.workspace import Workspace
 from trainer.queue import Queue
 from trainer.status import read_status
 
-from tests.trainer.conftest import start_daemon, trainctl, wait_for, write_config
+from tests.trainer.conftest import daemon_log, start_daemon, trainctl, wait_for, write_config
 
 
 def queue_one(workspace: Workspace) -> None:
@@ -38,7 +38,7 @@ def test_second_daemon_rejected_then_stop(workspace: Workspace) -> None:
             daemon.kill()
     assert read_status(workspace)["state"] == "stopped"
     assert not (workspace.control_dir / "stop").exists()
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     assert "control stop acknowledged" in log
 
 
@@ -117,5 +117,5 @@ def test_signal_stops_idle_daemon(workspace: Workspace, signum: signal.Signals) 
         if daemon.poll() is None:
             daemon.kill()
     assert read_status(workspace)["state"] == "stopped"
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     assert f"signal {signum.name} received: stopping" in log

@@ -21,7 +21,7 @@ from trainer.checkpoints import MARKER, read_marker
 from trainer.queue import Queue
 from trainer.status import read_status
 
-from tests.trainer.conftest import (TINY_TRAINING, daemon_output, start_daemon, trainctl, wait_for,
+from tests.trainer.conftest import (TINY_TRAINING, daemon_log, daemon_output, start_daemon, trainctl, wait_for,
                                     wait_for_step, write_config, write_docstring_data)
 
 pytestmark = pytest.mark.slow
@@ -156,7 +156,7 @@ def test_pause_holds_queue_and_skip_keeps_model(trained_workspace: Workspace) ->
     assert [(entry.name, entry.state) for entry in Queue(workspace).list()] == [("b.jsonl", "queued")]
     assert weights(workspace) == before
     assert Store.for_workspace(workspace).current_id() == "v001"
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     for line in ("control pause carried out", "control resume received", "control skip carried out",
                  "control stop acknowledged"):
         assert line in log
@@ -178,7 +178,7 @@ def test_killed_job_resumes_from_checkpoint(trained_workspace: Workspace, refere
     result = json.loads((job_dir(workspace, 1) / "result.json").read_text())
     assert result["outcome"] == "completed"
     assert result["resumed_from"] is not None
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     assert "job 1 interrupted" in log
     assert weights(workspace) == weights(reference)
 
@@ -201,7 +201,7 @@ def test_killed_daemon_recovered_by_next(trained_workspace: Workspace, reference
     # The orphaned job saves a checkpoint when it sees the daemon gone; the next daemon waits for it.
     result = trainctl(workspace, "daemon", "--once")
     assert result.returncode == 0, result.stderr
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     assert "interrupted by the previous daemon's exit" in log
     assert json.loads((job_dir(workspace, 1) / "result.json").read_text())["resumed_from"] is not None
     assert weights(workspace) == weights(reference)
@@ -254,5 +254,5 @@ def test_failed_job_keeps_model_and_file(trained_workspace: Workspace) -> None:
     entry = Queue(workspace).history()[0]
     assert entry.state == "failed"
     assert "max_length" in read_status(workspace)["last_error"]
-    log = next(workspace.logs_dir.glob("daemon_*.log")).read_text()
+    log = daemon_log(workspace)
     assert "job 1 failed" in log
