@@ -37,7 +37,7 @@ from safeshell.errors import ApprovalError
 from safeshell.operations import Subject
 from safeshell.workspace import Workspace
 
-# Longest command or tool call a one-line summary shows.
+# Maximum length, in characters, of the command or tool call in a one-line summary.
 SUMMARY_LIMIT = 200
 STATUSES = ("open", "granted", "denied", "expired", "used")
 
