@@ -5,7 +5,10 @@ each line records the ``stat`` of one object (size, mtime, ctime, inode,
 device) at a moment its bytes hashed to its name. A checkout copies an
 object whose current ``stat`` equals its last seal without hashing it
 again, because any write through the file system changes its ctime, and
-ctime cannot be set back. Full verification (``versions verify``) always
+ctime cannot be set back. File times are coarse (the kernel's clock tick), so
+a write in the same tick as the seal could keep every stat value; as git does
+for its index, a seal is trusted only for an object whose ctime is at least
+``RACY_WINDOW_NS`` older than the moment the seal was recorded. Full verification (``versions verify``) always
 hashes, renews the seals of objects that pass and revokes the seals of
 objects that fail, so a version that failed verification is hashed (and
 rejected) by the next checkout too.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -30,7 +34,10 @@ SEALS_NAME = "seals.jsonl"
 # Rewrite the seal log without superseded lines once it has this many more lines than objects.
 SEALS_SLACK = 1000
 
+RACY_WINDOW_NS = 2_000_000_000
+
 StatKey = list[int]
+Seal = tuple[StatKey, int]  # the object's stat and when the seal was recorded (ns since the epoch)
 
 
 def stat_key(status: os.stat_result) -> StatKey:
@@ -129,7 +136,7 @@ class ObjectStore:
         before = stat_key(os.stat(path))
         found_digest, found_size = fsutil.hash_file(path)
         if found_digest == digest and found_size == before[0] and stat_key(os.stat(path)) == before:
-            self._append([{"sha256": digest, "stat": before}])
+            self._append([{"sha256": digest, "stat": before, "at": time.time_ns()}])
         return found_digest, found_size
 
     def check_and_seal(self, digest: str, size: int, *, scope: str = "") -> Problem | None:
@@ -139,7 +146,7 @@ class ObjectStore:
             self.revoke([digest])
         return problem
 
-    def load_seals(self) -> dict[str, StatKey]:
+    def load_seals(self) -> dict[str, Seal]:
         """Return the last seal of each object; an unreadable log counts as empty."""
         if self.seals_file is None:
             return {}
@@ -147,24 +154,28 @@ class ObjectStore:
             raw = self.seals_file.read_bytes()
         except OSError:
             return {}
-        seals: dict[str, StatKey | None] = {}
+        seals: dict[str, Seal | None] = {}
         lines = raw.splitlines()
         for line in lines:
             try:
                 record = json.loads(line)
-                seals[record["sha256"]] = record["stat"]
-            except (ValueError, KeyError, TypeError):
+                key, at = record["stat"], record.get("at")
+                seals[record["sha256"]] = (key, at) if isinstance(key, list) and isinstance(at, int) else None
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # a line torn by a crash seals nothing
-        live = {digest: key for digest, key in seals.items() if isinstance(key, list)}
+        live = {digest: seal for digest, seal in seals.items() if seal is not None}
         if len(lines) > len(live) + SEALS_SLACK:
             self._compact(live)
         return live
 
-    def is_sealed(self, seals: dict[str, StatKey], digest: str, size: int) -> bool:
+    def is_sealed(self, seals: dict[str, Seal], digest: str, size: int) -> bool:
         """Tell whether the object still has the ``stat`` it had when it last hashed to ``digest``."""
-        key = seals.get(digest)
-        if key is None:
+        seal = seals.get(digest)
+        if seal is None:
             return False
+        key, at = seal
+        if len(key) != 5 or key[2] >= at - RACY_WINDOW_NS:
+            return False  # changed too close to the seal for its times to tell a later write apart
         try:
             status = os.stat(self.path(digest))
         except OSError:
@@ -179,7 +190,7 @@ class ObjectStore:
                 key: StatKey | None = stat_key(os.stat(self.path(digest)))
             except OSError:
                 continue
-            lines.append({"sha256": digest, "stat": key})
+            lines.append({"sha256": digest, "stat": key, "at": time.time_ns()})
         self._append(lines)
 
     def revoke(self, digests: Iterable[str]) -> None:
@@ -201,11 +212,12 @@ class ObjectStore:
         except OSError as exc:
             logger.warning("cannot record object seals in %s: %s", self.seals_file, exc.strerror)
 
-    def _compact(self, live: dict[str, StatKey]) -> None:
+    def _compact(self, live: dict[str, Seal]) -> None:
         # A seal appended by another process during the rewrite may be lost,
         # which only costs that object one more hash.
         assert self.seals_file is not None
-        lines = [{"sha256": digest, "stat": key} for digest, key in sorted(live.items()) if self.path(digest).exists()]
+        lines = [{"sha256": digest, "stat": key, "at": at}
+                 for digest, (key, at) in sorted(live.items()) if self.path(digest).exists()]
         data = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in lines).encode()
         try:
             fsutil.write_bytes_atomic(self.seals_file, data)

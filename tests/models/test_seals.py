@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from models import Store, VerificationError, fsutil
-from models.objects import SEALS_SLACK, stat_key
+from models import Store, VerificationError, fsutil, objects
+from models.objects import RACY_WINDOW_NS, SEALS_SLACK, stat_key
 from safeshell.workspace import Workspace
 from tests.models.conftest import TINY_MODEL, read_model
 
@@ -28,13 +29,20 @@ def hash_calls(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return calls
 
 
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust seals at once, as if the objects had been written more than RACY_WINDOW_NS ago."""
+    monkeypatch.setattr(objects, "RACY_WINDOW_NS", 0)
+
+
 def weights_digest(store: Store, version_id: str) -> str:
     return next(entry.sha256 for entry in store.get(version_id).files if entry.path == "model.safetensors")
 
 
 def forge_seal(store: Store, digest: str) -> None:
     """Seal the object as it is now, as if its bytes had rotted on disk after a correct seal."""
-    line = {"sha256": digest, "stat": stat_key(os.stat(store.objects.path(digest)))}
+    line = {"sha256": digest, "stat": stat_key(os.stat(store.objects.path(digest))),
+            "at": time.time_ns() + 2 * RACY_WINDOW_NS}
     with open(store.objects.seals_file, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line) + "\n")
 
@@ -48,7 +56,7 @@ def corrupt(store: Store, digest: str) -> None:
     os.chmod(path, 0o444)
 
 
-def test_snapshot_seals_new_objects(two_versions: Store) -> None:
+def test_snapshot_seals_new_objects(two_versions: Store, settled: None) -> None:
     seals = two_versions.objects.load_seals()
     for entry in two_versions.get("v001").files:
         assert entry.sha256 in seals
@@ -56,7 +64,7 @@ def test_snapshot_seals_new_objects(two_versions: Store) -> None:
 
 
 def test_rollback_of_sealed_version_hashes_nothing(two_versions: Store, workspace: Workspace,
-                                                   hash_calls: list[Path]) -> None:
+                                                   hash_calls: list[Path], settled: None) -> None:
     two_versions.rollback()
     assert read_model(workspace.current_model) == TINY_MODEL
     objects_hashed = [path for path in hash_calls if path.parent.parent == two_versions.objects.root]
@@ -69,6 +77,19 @@ def test_edited_object_is_hashed_and_rejected(two_versions: Store, workspace: Wo
     with pytest.raises(VerificationError, match="v001 failed verification"):
         two_versions.rollback()
     assert read_model(workspace.current_model) == before
+
+
+def test_fresh_seal_is_not_trusted(two_versions: Store, hash_calls: list[Path]) -> None:
+    """A write in the same clock tick as the seal can keep every stat value, so a fresh seal is rechecked."""
+    digest = weights_digest(two_versions, "v001")
+    two_versions.rollback()
+    assert two_versions.objects.path(digest) in hash_calls
+
+
+def test_write_right_after_seal_is_caught(two_versions: Store, workspace: Workspace) -> None:
+    corrupt(two_versions, weights_digest(two_versions, "v001"))  # within the racy window of the snapshot
+    with pytest.raises(VerificationError, match="v001 failed verification"):
+        two_versions.rollback()
 
 
 def test_unsealed_object_is_hashed_then_sealed(two_versions: Store, hash_calls: list[Path]) -> None:
