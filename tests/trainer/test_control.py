@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from safeshell.workspace import Workspace
 from tests.trainer.conftest import trainctl
 from trainer import control
@@ -84,6 +86,14 @@ def test_stop_wait_without_daemon_says_so(workspace: Workspace) -> None:
     assert "no training daemon is running" in result.stderr
     assert "discards it" in result.stderr
     assert "within 30 s" not in result.stderr
+
+
+@pytest.mark.parametrize("action,later", [("stop", "discards it"), ("pause", "keeps it")])
+def test_request_without_daemon_says_so(workspace: Workspace, action: str, later: str) -> None:
+    result = trainctl(workspace, action)
+    assert result.returncode == 0
+    assert f"trainctl {action}: no training daemon is running" in result.stderr
+    assert later in result.stderr
 
 
 def test_status_version_follows_store_pointer(workspace: Workspace) -> None:

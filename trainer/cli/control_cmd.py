@@ -34,16 +34,18 @@ def _run(action: str, args: argparse.Namespace) -> int:
     workspace = workspace_from(args)
     request = control.request(workspace, action)
     print(f"{action} requested ({control.control_file(workspace, action)})")
+    # A daemon started later discards stop, skip and resume requests made
+    # before it started, but keeps a pause (see Daemon._recover).
+    later = "keeps it and holds the queue until 'trainctl resume'" if action == "pause" else "discards it"
     if not args.wait:
+        if not pid_alive(read_status(workspace).get("daemon_pid")):
+            print(f"trainctl {action}: no training daemon is running in {str(workspace.root)!r}; "
+                  f"a daemon started later {later}", file=sys.stderr)
         return exit_codes.OK
     if control.wait_for_ack(workspace, action, args.timeout, request_id=request.request_id):
         print(f"{action} acknowledged")
         return exit_codes.OK
     if not pid_alive(read_status(workspace).get("daemon_pid")):
-        # A daemon started later discards stop, skip and resume requests made
-        # before it started, but keeps a pause (see Daemon._recover).
-        later = ("keeps it and holds the queue until 'trainctl resume'" if action == "pause"
-                 else "discards it")
         print(f"trainctl {action}: no training daemon is running in {str(workspace.root)!r}, so nothing "
               f"acknowledged the request; a daemon started later {later}", file=sys.stderr)
         return exit_codes.ERROR
