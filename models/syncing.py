@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models import fsutil
+from models.background import BackgroundThreads
 from models.errors import CorruptStoreError
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ logger = logging.getLogger(__name__)
 FORMAT = 1
 BOOT_ID_FILE = Path("/proc/sys/kernel/random/boot_id")
 
-_syncs: list[threading.Thread] = []
-_syncs_lock = threading.Lock()
+_syncs = BackgroundThreads()
 
 
 def boot_id() -> str | None:
@@ -70,19 +69,12 @@ def sync_in_background(marker: Path, working_copy: Path) -> None:
     The thread is not a daemon, so the interpreter waits for it before it
     exits; a process killed first leaves the marker for recovery.
     """
-    thread = threading.Thread(target=_sync, args=(marker, working_copy), name=f"sync {marker.name}")
-    with _syncs_lock:
-        _syncs[:] = [running for running in _syncs if running.is_alive()]
-        _syncs.append(thread)
-    thread.start()
+    _syncs.start(_sync, marker, working_copy, name=f"sync {marker.name}")
 
 
 def wait_for_syncs() -> None:
     """Block until every working copy this process swapped in is on disk."""
-    with _syncs_lock:
-        threads = list(_syncs)
-    for thread in threads:
-        thread.join()
+    _syncs.wait()
 
 
 def _sync(marker: Path, working_copy: Path) -> None:

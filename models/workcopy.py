@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from models import fsutil
+from models.background import BackgroundThreads
 from models.errors import VerificationError
 from models.objects import ObjectStore
 from models.records import FileEntry, Problem, ProblemKind, Version, VerifyReport
@@ -24,8 +25,7 @@ WORKING_FILE_MODE = 0o644  # readable by group and others; safetensors itself wr
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 REMOVAL_NICE = 19  # the background removal of a replaced copy yields the CPU to everything else
 
-_removals: list[threading.Thread] = []
-_removals_lock = threading.Lock()
+_removals = BackgroundThreads()
 
 
 def incoming_path(current_model: Path, version_id: str) -> Path:
@@ -210,25 +210,17 @@ def discard(path: Path, trash_dir: Path) -> None:
     except OSError as exc:
         logger.debug("removing %s in place: cannot move it into %s (%s)", path, trash_dir, exc)
         aside = path
-    thread = threading.Thread(target=_remove_quietly, args=(aside,), name=f"remove {aside.name}")
-    with _removals_lock:
-        _removals[:] = [running for running in _removals if running.is_alive()]
-        _removals.append(thread)
-    thread.start()
+    _removals.start(_remove_quietly, aside, name=f"remove {aside.name}")
 
 
 def removals_pending() -> bool:
     """Tell whether a replaced working copy of this process is still being removed."""
-    with _removals_lock:
-        return any(thread.is_alive() for thread in _removals)
+    return _removals.pending()
 
 
 def wait_for_removals() -> None:
     """Block until every replaced working copy that this process discarded is removed."""
-    with _removals_lock:
-        threads = list(_removals)
-    for thread in threads:
-        thread.join()
+    _removals.wait()
 
 
 def _remove_quietly(path: Path) -> None:

@@ -13,22 +13,13 @@ assignment after construction, pickling).
 from __future__ import annotations
 
 
-class Record:
-    """Base of an immutable record whose fields are its ``__slots__``, in order.
-
-    A subclass sets each field once in ``__init__`` with :meth:`_init`;
-    later assignment raises ``AttributeError``, as a frozen dataclass does.
-    Equality holds between records of the same class with equal fields.
-    """
+class _Fields:
+    """Field-wise equality and repr for a class whose fields are its ``__slots__``, in order."""
 
     __slots__ = ()
 
     def __init_subclass__(cls) -> None:
         cls.__match_args__ = cls.__slots__
-
-    def _init(self, **values: object) -> None:
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
 
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -38,12 +29,27 @@ class Record:
             return NotImplemented
         return self._values() == other._values()  # type: ignore[attr-defined]
 
-    def __hash__(self) -> int:
-        return hash((self.__class__.__name__, *self._values()))
-
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{self.__class__.__qualname__}({fields})"
+
+
+class Record(_Fields):
+    """Base of an immutable record whose fields are its ``__slots__``, in order.
+
+    A subclass sets each field once in ``__init__`` with :meth:`_init`;
+    later assignment raises ``AttributeError``, as a frozen dataclass does.
+    Equality holds between records of the same class with equal fields.
+    """
+
+    __slots__ = ()
+
+    def _init(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__name__, *self._values()))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r} of immutable {self.__class__.__name__}")
@@ -56,7 +62,7 @@ class Record:
         return (self.__class__, self._values())
 
 
-class MutableRecord:
+class MutableRecord(_Fields):
     """Base of a mutable record whose fields are its ``__slots__``, in order.
 
     What a plain (not frozen) dataclass would generate, less ``__init__``:
@@ -66,19 +72,7 @@ class MutableRecord:
 
     __slots__ = ()
 
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
-
     __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"{self.__class__.__qualname__}({fields})"
 
 
 class ChoiceType(type):
