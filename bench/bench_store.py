@@ -128,9 +128,9 @@ def run(root: Path, size_bytes: int, shards: int, repeat: int) -> list[tuple[str
     # Before each timed case, settle() removes the previous case's output and
     # writes dirty pages back, untimed, so no case pays for the one before.
     # The store flushes the new working copy and removes the replaced one in
-    # background threads after the call returns. The bench waits for both, as
-    # it removes the cp -a copy, and reports how long each ran on after the
-    # call; "rollback_flushed" times a rollback until its copy is on disk.
+    # background threads after the call returns. The bench waits for both (as
+    # it removes the cp -a copy) and reports how long each ran after the call.
+    # "rollback_flushed" times a rollback until its copy is on disk.
     backup_id = store.create_backup("v001", kind="manual").id
     keys = ("cp", "cp_sync", "rollback", "flush", "removal", "rollback_flushed", "checkout", "restore_backup",
             "verify", "hashlib", "sha256sum")

@@ -217,7 +217,7 @@ def kernel_copy(source: Path, destination: Path, *, mode: int, sync: bool = True
 
     With ``writeback``, writeback of each copied range starts at once
     (:func:`start_writeback`), so the disk writes while later ranges and
-    files are still being copied; without it the copy only fills the page
+    files are still being copied. Without it the copy only fills the page
     cache, which is faster when nothing waits for the disk. With
     ``sync=False`` the caller must fsync ``destination`` before relying on it.
     """

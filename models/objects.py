@@ -6,9 +6,9 @@ device) at a moment its bytes hashed to its name. A checkout copies an
 object whose current ``stat`` equals its last seal without hashing it
 again, because any write through the file system changes its ctime, and
 ctime cannot be set back. File times are coarse (the kernel's clock tick), so
-a write in the same tick as the seal could keep every stat value; as git does
-for its index, a seal is trusted only for an object whose ctime is at least
-``RACY_WINDOW_NS`` older than the moment the seal was recorded. Full verification (``versions verify``) always
+a write in the same tick as the seal could keep every stat value. As git does
+for its index, a seal is therefore trusted only for an object whose ctime is
+at least ``RACY_WINDOW_NS`` older than the moment the seal was recorded. Full verification (``versions verify``) always
 hashes, renews the seals of objects that pass and revokes the seals of
 objects that fail, so a version that failed verification is hashed (and
 rejected) by the next checkout too.
@@ -128,7 +128,7 @@ class ObjectStore:
     def hash_and_seal(self, digest: str) -> tuple[str, int]:
         """Hash one object; return (digest, size) and seal it when it matches its name. Raises OSError.
 
-        The seal holds the ``stat`` taken before hashing, and only when the
+        The seal records the ``stat`` taken before hashing, and only when the
         ``stat`` after hashing is the same, so a write during the hash
         leaves the object unsealed.
         """
@@ -203,7 +203,7 @@ class ObjectStore:
         data = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in records).encode()
         try:
             # One O_APPEND write per call keeps lines of concurrent writers whole.
-            # No fsync: a lost seal costs one more hash, never a wrong answer.
+            # No fsync: a lost seal costs one more hash, never a wrong result.
             fd = os.open(self.seals_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             try:
                 os.write(fd, data)

@@ -39,7 +39,7 @@ class Record(_Fields):
 
     A subclass sets each field once in ``__init__`` with :meth:`_init`;
     later assignment raises ``AttributeError``, as a frozen dataclass does.
-    Equality holds between records of the same class with equal fields.
+    Records of the same class with equal fields are equal.
     """
 
     __slots__ = ()

@@ -142,7 +142,7 @@ def run_checks(workspace: Path, project: Path) -> tuple[list[tuple[str, str, str
                     got = outcome(host.host, completed)
                     stderr = completed.stderr.decode("utf-8", "replace").strip()
                 except subprocess.TimeoutExpired:
-                    got, stderr = f"error (no answer within {RUN_TIMEOUT_S} s)", ""
+                    got, stderr = f"error (no response within {RUN_TIMEOUT_S} s)", ""
                 passed = got == probe.expect or (probe.expect == "block" and got == "ask")
                 rows.append((host.host, probe.name, probe.expect, got, passed, stderr))
     return rows, found

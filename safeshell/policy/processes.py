@@ -25,7 +25,7 @@ class ProtectedProcess(Record):
     """A running process that a kill rule protects.
 
     ``name`` is the kernel's process name (comm), what pkill matches without
-    -f; ``leading`` holds the first three arguments of the command line.
+    -f; ``leading`` contains the first three arguments of the command line.
     """
 
     __slots__ = ("pid", "command_line", "name", "leading")

@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import os
 
-from safeshell import signals as _signals
 from safeshell.operations import OperationKind as K
 from safeshell.shell import paths
 from safeshell.shell.fields import Arg
 from safeshell.shell.programs import Parsed, emit_paths, parse_options
 from safeshell.shell.state import ShellState
 from safeshell.shell.words import resolve_path
+from safeshell.signals import GRACEFUL as GRACEFUL_SIGNALS
+from safeshell.signals import is_name as _is_signal_name
+from safeshell.signals import normalize as normalize_signal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from safeshell.shell.walker import Stdin, Walker
 
-SIGNALS = _signals.SIGNALS
-GRACEFUL_SIGNALS = _signals.GRACEFUL
-normalize_signal = _signals.normalize
-_is_signal_name = _signals.is_name
 # Words that expand to the pid of the shell running the command.
 SHELL_ITSELF = frozenset({"$$", "${$}", "$BASHPID", "${BASHPID}", '"$$"', '"$BASHPID"'})
 

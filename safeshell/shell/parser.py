@@ -5,7 +5,7 @@ over their C extensions ``_binding``: the first imports ``typing``, the second
 ``importlib.resources`` (with ``pathlib``, ``tempfile`` and ``shutil``), which
 together cost more start-up time than a bare interpreter. The parser needs
 only the two extensions, so :func:`_load_bindings` loads them by file and
-registers them under their usual names; a later ``import tree_sitter`` then
+registers them under their usual names. A later ``import tree_sitter`` then
 reuses the same extension module. When that fails, the packages are imported
 as usual.
 """

@@ -272,9 +272,9 @@ def _literal(argument: list[Token]) -> tuple[str | None, bool]:
 def _kill_effects(arguments: list[list[Token]], *, pid_first: bool, name: str) -> list[Effect]:
     """Return the kill of ``kill SIGNAL, PID...`` (Perl, Ruby) or ``process.kill(PID, SIGNAL)`` (Node).
 
-    With a literal signal and literal pids it becomes a ``kill`` command,
-    whose analysis compares the pids with the daemon's; otherwise a signal
-    that may end the daemon is an unresolved kill.
+    With a literal signal and literal pids it becomes a ``kill`` command, whose
+    analysis compares the pids with the daemon's. Otherwise a signal that may
+    end the daemon is an unresolved kill.
     """
     if pid_first:
         pid_arguments, signal_argument = arguments[:1], arguments[1] if len(arguments) > 1 else None

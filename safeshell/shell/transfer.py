@@ -210,7 +210,8 @@ def yq(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "
 
 def fuser(walker: "Walker", name: str, args: list[Arg], state: ShellState, stdin: "Stdin", source: str) -> str | None:
     """Emit a kill for ``fuser -k FILE``, which sends SIGKILL (unless another signal is named) to every process using FILE."""
-    from safeshell.shell.git_kill import GRACEFUL_SIGNALS, normalize_signal
+    from safeshell.signals import GRACEFUL as GRACEFUL_SIGNALS
+    from safeshell.signals import normalize as normalize_signal
 
     kill = False
     signal = "KILL"

@@ -56,7 +56,7 @@ def test_one_off_backup_target_is_protected(workspace: Workspace, tmp_path: Path
 
 
 def test_new_backup_is_protected_in_running_process(workspace: Workspace, tmp_path: Path) -> None:
-    """A long-running process (MCP server, daemon) sees backups created after its first decision."""
+    """A long-running process (MCP server, daemon) protects backups created after its first decision."""
     assert decide(workspace, f"rm -rf {tmp_path / 'later' / 'b0001'}") == ("allow", None)
     store = Store.for_workspace(workspace)
     store.snapshot(reason="first")
